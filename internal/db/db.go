@@ -1,0 +1,302 @@
+// Package db opens Dossier's database — embedded SQLite by default, PostgreSQL
+// when given a URL — migrates it, and runs every write in a transaction.
+//
+// Queries are written once, in PostgreSQL's numbered-placeholder style ($1, $2);
+// for SQLite they are rewritten to its equivalent (?1, ?2), so each aggregate's
+// storage code has a single SQL path for both engines.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+var (
+	// ErrNotFound means no record has the requested ID.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the record changed since the caller read it.
+	ErrConflict = errors.New("the record was changed by someone else; reload it and apply your change again")
+)
+
+// DB is an open, migrated database. Writes go through one connection on
+// SQLite (its single-writer model) and reads through a separate pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	path    string // SQLite file, empty for PostgreSQL
+}
+
+// SQLiteFile is the database file's name inside a data directory.
+const SQLiteFile = "dossier.db"
+
+// Open opens the database named by url, or the SQLite database inside dataDir
+// when url is empty, and brings its schema up to date.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	var d *DB
+	var err error
+	switch {
+	case url == "":
+		d, err = openSQLite(filepath.Join(dataDir, SQLiteFile))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		d, err = openPostgres(url)
+	case strings.HasPrefix(url, "sqlite:"):
+		d, err = openSQLite(strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+	default:
+		return nil, fmt.Errorf("database URL %q: use postgres://… for PostgreSQL, or leave it empty for SQLite in the data directory", url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// Pragmas in deliberate order: WAL first so readers never block the writer;
+	// synchronous=FULL so an acknowledged commit survives power loss, not only a
+	// crash of the process; foreign keys on because SQLite defaults them off.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	return &DB{Dialect: SQLite, write: write, read: read, path: path}, nil
+}
+
+func openPostgres(url string) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(8)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &DB{Dialect: Postgres, write: pool, read: pool}, nil
+}
+
+// Close releases every connection.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// Path is the SQLite file, or "" for PostgreSQL.
+func (d *DB) Path() string { return d.path }
+
+// Stats reports the read pool's statistics, for metrics.
+func (d *DB) Stats() sql.DBStats { return d.read.Stats() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// Query runs a read query.
+func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, d.rebind(query), args...)
+}
+
+// QueryRow runs a read query that returns at most one row.
+func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.read.QueryRowContext(ctx, d.rebind(query), args...)
+}
+
+// Write runs fn in a write transaction, committing if fn returns nil.
+func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t := &Tx{tx: tx, db: d}
+	defer t.closeStatements()
+	if err := fn(t); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is a write transaction. It keeps its prepared statements, because a bulk
+// import runs the same few statements millions of times.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	stmts map[string]*sql.Stmt
+	known map[string]bool
+}
+
+// Dialect is the engine behind the transaction.
+func (t *Tx) Dialect() Dialect { return t.db.Dialect }
+
+func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, t.db.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[query] = s
+	return s, nil
+}
+
+func (t *Tx) closeStatements() {
+	for _, s := range t.stmts {
+		s.Close()
+	}
+}
+
+// Exec runs a statement inside the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// Query runs a query inside the transaction, seeing its uncommitted writes.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRow runs a query that returns at most one row inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		// Surface the preparation error through Scan, as database/sql does.
+		return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+
+var rebound sync.Map // query → SQLite form
+
+// rebind turns $1-style placeholders into SQLite's ?1 form.
+func (d *DB) rebind(query string) string {
+	if d.Dialect != SQLite {
+		return query
+	}
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	q := placeholder.ReplaceAllString(query, "?$1")
+	rebound.Store(query, q)
+	return q
+}
+
+// Placeholders returns "$from, $from+1, …" for n arguments, for IN lists.
+func Placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+// TimeLayout is how instants are stored: UTC, fixed width, so that text order
+// is time order on both engines.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// FormatTime renders t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime reads a stored instant.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// Now is the current instant at the precision stored.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Exists reports whether table has a row with this id, remembering the
+// answer for the rest of the transaction: an import checks the same few
+// situations and parties for every row.
+func (t *Tx) Exists(ctx context.Context, table, id string) (bool, error) {
+	key := table + "\x00" + id
+	if t.known[key] {
+		return true, nil
+	}
+	var one int
+	err := t.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up %s %s: %w", table, id, err)
+	}
+	if t.known == nil {
+		t.known = make(map[string]bool)
+	}
+	t.known[key] = true
+	return true, nil
+}

@@ -1,0 +1,317 @@
+package incident
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/textsearch"
+)
+
+// Sort orders a list of incidents.
+type Sort string
+
+const (
+	NewestFirst    Sort = "-date"
+	OldestFirst    Sort = "date"
+	RecentlyEdited Sort = "-updated"
+	ByTitle        Sort = "title"
+	NewestEntered  Sort = "-created"
+)
+
+var Sorts = []Sort{NewestFirst, OldestFirst, RecentlyEdited, ByTitle, NewestEntered}
+
+// sortColumns maps each order to the column it sorts by and its direction;
+// ties are broken by ID, so every order is total and pages are stable.
+var sortColumns = map[Sort]struct {
+	column string
+	desc   bool
+}{
+	NewestFirst:    {"i.date_start", true},
+	OldestFirst:    {"i.date_start", false},
+	RecentlyEdited: {"i.updated_at", true},
+	ByTitle:        {"i.title", false},
+	NewestEntered:  {"i.id", true},
+}
+
+// Filter selects and orders incidents. Zero values do not filter.
+type Filter struct {
+	SituationID   string
+	PartyID       string // attributed to this party or any of its units
+	ViolationType ViolationType
+	AgeGroup      AgeGroup
+	From, To      string // the incident's date may fall within [From, To]
+	Status        Status
+	Text          string // words in the title, summary or place
+	Sort          Sort
+	Limit         int
+	Cursor        string // from a previous Page.Next
+}
+
+// MaxPage is the most incidents one page may hold.
+const MaxPage = 500
+
+// CountLimit caps how far a list counts its matches: beyond it the count is
+// reported as "more than", which keeps every page fast on a large record.
+const CountLimit = 10000
+
+// Validate reports problems with the filter's values.
+func (f *Filter) Validate() error {
+	var errs record.Errors
+	if f.Sort == "" {
+		f.Sort = NewestFirst
+	}
+	record.OneOf(&errs, "sort", f.Sort, Sorts)
+	if f.ViolationType != "" {
+		record.OneOf(&errs, "violation_type", f.ViolationType, ViolationTypes)
+	}
+	if f.AgeGroup != "" {
+		record.OneOf(&errs, "age_group", f.AgeGroup, AgeGroups)
+	}
+	if f.Status != "" {
+		record.OneOf(&errs, "status", f.Status, Statuses)
+	}
+	for _, d := range []struct{ field, value string }{{"from", f.From}, {"to", f.To}} {
+		if d.value != "" {
+			if _, err := record.ParseDay(d.value); err != nil {
+				errs.Add(d.field, "invalid_date", "%q is not a date (YYYY-MM-DD)", d.value)
+			}
+		}
+	}
+	if f.From != "" && f.To != "" && f.To < f.From {
+		errs.Add("to", "end_before_start", "is before from")
+	}
+	for _, id := range []struct{ field, value string }{{"situation", f.SituationID}, {"party", f.PartyID}} {
+		if id.value != "" && !record.ValidID(id.value) {
+			errs.Add(id.field, "invalid_id", "%q is not a record ID", id.value)
+		}
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if f.Limit < 1 || f.Limit > MaxPage {
+		errs.Add("limit", "out_of_range", "must be between 1 and %d", MaxPage)
+	}
+	if f.Cursor != "" {
+		if _, err := decodeCursor(f.Cursor); err != nil {
+			errs.Add("cursor", "invalid_cursor", "is not a cursor this server issued")
+		}
+	}
+	return errs.Err()
+}
+
+// Page is one page of a list.
+type Page struct {
+	Incidents []Incident `json:"incidents"`
+	// Next is the cursor of the following page, empty on the last.
+	Next string `json:"next,omitempty"`
+	// Total counts the matches, up to CountLimit; TotalCapped says there are more.
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"total_capped,omitempty"`
+}
+
+type cursor struct {
+	Value string `json:"v"`
+	ID    string `json:"id"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err == nil && !record.ValidID(c.ID) {
+		err = fmt.Errorf("cursor without an ID")
+	}
+	return c, err
+}
+
+// List returns one page of the incidents matching f.
+func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
+	if err := f.Validate(); err != nil {
+		return Page{}, err
+	}
+	where, args := s.conditions(f)
+	order := sortColumns[f.Sort]
+	page := Page{Incidents: []Incident{}}
+
+	countSQL := `SELECT COUNT(*) FROM (SELECT 1 FROM incidents i` + whereClause(where) +
+		fmt.Sprintf(` LIMIT %d) AS matches`, CountLimit+1)
+	if err := s.db.QueryRow(ctx, countSQL, args...).Scan(&page.Total); err != nil {
+		return Page{}, fmt.Errorf("count incidents: %w", err)
+	}
+	if page.Total > CountLimit {
+		page.Total, page.TotalCapped = CountLimit, true
+	}
+
+	if f.Cursor != "" {
+		c, _ := decodeCursor(f.Cursor)
+		cmp := ">"
+		if order.desc {
+			cmp = "<"
+		}
+		args = append(args, c.Value, c.ID)
+		where = append(where, fmt.Sprintf(`(%s, i.id) %s ($%d, $%d)`, order.column, cmp, len(args)-1, len(args)))
+	}
+	dir := "ASC"
+	if order.desc {
+		dir = "DESC"
+	}
+	q := `SELECT ` + columns + ` FROM incidents i` + whereClause(where) +
+		fmt.Sprintf(` ORDER BY %s %s, i.id %s LIMIT %d`, order.column, dir, dir, f.Limit+1)
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		in, err := scan(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("list incidents: %w", err)
+		}
+		page.Incidents = append(page.Incidents, *in)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	rows.Close()
+	if len(page.Incidents) > f.Limit {
+		page.Incidents = page.Incidents[:f.Limit]
+		last := page.Incidents[f.Limit-1]
+		page.Next = encodeCursor(cursor{Value: sortValue(f.Sort, &last), ID: last.ID})
+	}
+	ptrs := make([]*Incident, len(page.Incidents))
+	for i := range page.Incidents {
+		ptrs[i] = &page.Incidents[i]
+	}
+	return page, s.loadChildren(ctx, ptrs)
+}
+
+func sortValue(s Sort, in *Incident) string {
+	switch s {
+	case NewestFirst, OldestFirst:
+		return in.Date.Start
+	case RecentlyEdited:
+		return db.FormatTime(in.UpdatedAt)
+	case ByTitle:
+		return in.Title
+	}
+	return in.ID
+}
+
+func whereClause(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(where, ` AND `)
+}
+
+// conditions renders the filter as SQL. Conditions on acts — violation type,
+// age group, party — must hold for the same act: "a child raped by the RSF",
+// not a child in one act and the RSF in another.
+func (s *Store) conditions(f Filter) ([]string, []any) {
+	var where, actWhere []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.SituationID != "" {
+		where = append(where, `i.situation_id = `+arg(f.SituationID))
+	}
+	if f.Status != "" {
+		where = append(where, `i.status = `+arg(string(f.Status)))
+	}
+	if f.From != "" {
+		where = append(where, `i.date_end >= `+arg(f.From))
+	}
+	if f.To != "" {
+		where = append(where, `i.date_start <= `+arg(f.To)+` AND i.date_start <> ''`)
+	}
+	if terms := textsearch.Terms(f.Text); len(terms) > 0 {
+		if s.db.Dialect == db.Postgres {
+			where = append(where, `i.search @@ to_tsquery('simple', `+arg(textsearch.TSQuery(terms))+`)`)
+		} else {
+			where = append(where, `i.rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
+				arg(textsearch.FTS5(terms))+`)`)
+		}
+	}
+	if f.ViolationType != "" {
+		forms := f.ViolationType.WithForms()
+		ph := make([]string, len(forms))
+		for i, v := range forms {
+			ph[i] = arg(string(v))
+		}
+		actWhere = append(actWhere, `a.violation_type IN (`+strings.Join(ph, ", ")+`)`)
+	}
+	if f.AgeGroup != "" {
+		actWhere = append(actWhere, `a.victim_age_group = `+arg(string(f.AgeGroup)))
+	}
+	join := ""
+	if f.PartyID != "" {
+		join = ` JOIN act_perpetrators p ON p.act_id = a.id`
+		actWhere = append(actWhere, `p.party_id IN (`+party.SubtreeSQL(arg(f.PartyID))+`)`)
+	}
+	if len(actWhere) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM acts a`+join+` WHERE a.incident_id = i.id AND `+
+			strings.Join(actWhere, ` AND `)+`)`)
+	}
+	return where, args
+}
+
+// Each calls fn for every incident in ID order, reading in batches so that
+// exporting a large record needs little memory.
+func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
+	after := ""
+	for {
+		rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id > $1 ORDER BY i.id LIMIT 500`, after)
+		if err != nil {
+			return fmt.Errorf("read incidents: %w", err)
+		}
+		var batch []*Incident
+		for rows.Next() {
+			in, err := scan(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read incidents: %w", err)
+			}
+			batch = append(batch, in)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read incidents: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.loadChildren(ctx, batch); err != nil {
+			return err
+		}
+		for _, in := range batch {
+			if err := fn(in); err != nil {
+				return err
+			}
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
+// CountByParty counts incidents attributed to each party or its units, for
+// party pages and lists.
+func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(DISTINCT a.incident_id) FROM acts a
+		JOIN act_perpetrators p ON p.act_id = a.id WHERE p.party_id IN (`+party.SubtreeSQL("$1")+`)`, partyID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count incidents of party %s: %w", partyID, err)
+	}
+	return n, nil
+}

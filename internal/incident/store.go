@@ -1,0 +1,335 @@
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/textsearch"
+)
+
+// Store reads and writes incidents with their acts and information links.
+type Store struct{ db *db.DB }
+
+func NewStore(d *db.DB) *Store { return &Store{db: d} }
+
+// Create validates and stores a new incident.
+func (s *Store) Create(ctx context.Context, in *Incident) error {
+	return s.db.Write(ctx, func(tx *db.Tx) error { return Insert(ctx, tx, in) })
+}
+
+// Insert stores a new incident inside tx.
+func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := checkReferences(ctx, tx, in); err != nil {
+		return err
+	}
+	record.Stamp(ctx, &in.Meta, record.Created)
+	args := []any{in.ID, in.Title, in.Summary, nullable(in.SituationID), in.Place.Name, in.Place.AdminArea,
+		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
+		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
+		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
+		searchDocument(in)}
+	const insert = `INSERT INTO incidents (id, title, summary, situation_id, place_name, place_admin_area,
+		place_country, latitude, longitude, location_precision, date_start, date_end, date_precision, context,
+		status, version, created_at, created_by, updated_at, updated_by`
+	var err error
+	if tx.Dialect() == db.Postgres {
+		_, err = tx.Exec(ctx, insert+`, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			$14, $15, $16, $17, $18, $19, $20, to_tsvector('simple', $21))`, args...)
+	} else {
+		var rowid int64
+		err = tx.QueryRow(ctx, insert+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			$14, $15, $16, $17, $18, $19, $20) RETURNING rowid`, args[:20]...).Scan(&rowid)
+		if err == nil {
+			err = indexSQLite(ctx, tx, rowid, in)
+		}
+	}
+	if err != nil {
+		if errors.Is(db.Explain(err), db.ErrDuplicate) {
+			return record.Errors{{Field: "id", Code: "duplicate", Message: "an incident with this ID already exists"}}
+		}
+		return fmt.Errorf("store incident %q: %w", in.Title, db.Explain(err))
+	}
+	if err := writeChildren(ctx, tx, in); err != nil {
+		return err
+	}
+	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in)
+}
+
+// Update stores a changed incident, replacing its acts and links with those
+// given; in.Version must be the version read.
+func (s *Store) Update(ctx context.Context, in *Incident) error {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		if err := checkReferences(ctx, tx, in); err != nil {
+			return err
+		}
+		read := in.Version
+		record.Stamp(ctx, &in.Meta, record.Updated)
+		args := []any{in.Title, in.Summary, nullable(in.SituationID), in.Place.Name, in.Place.AdminArea,
+			in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
+			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
+			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read}
+		const update = `UPDATE incidents SET title = $1, summary = $2, situation_id = $3, place_name = $4,
+			place_admin_area = $5, place_country = $6, latitude = $7, longitude = $8, location_precision = $9,
+			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
+			updated_at = $16, updated_by = $17`
+		var res sql.Result
+		var err error
+		if tx.Dialect() == db.Postgres {
+			res, err = tx.Exec(ctx, update+`, search = to_tsvector('simple', $20) WHERE id = $18 AND version = $19`,
+				append(args, searchDocument(in))...)
+		} else {
+			res, err = tx.Exec(ctx, update+` WHERE id = $18 AND version = $19`, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("update incident %s: %w", in.ID, db.Explain(err))
+		}
+		if err := db.ExpectOne(res, func() error {
+			if ok, err := tx.Exists(ctx, "incidents", in.ID); err != nil || ok {
+				return err
+			}
+			return db.ErrNotFound
+		}); err != nil {
+			in.Version = read
+			return err
+		}
+		if tx.Dialect() == db.SQLite {
+			var rowid int64
+			if err := tx.QueryRow(ctx, `SELECT rowid FROM incidents WHERE id = $1`, in.ID).Scan(&rowid); err != nil {
+				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid = $1`, rowid); err != nil {
+				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
+			}
+			if err := indexSQLite(ctx, tx, rowid, in); err != nil {
+				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
+			}
+		}
+		for _, q := range []string{`DELETE FROM information_links WHERE incident_id = $1`, `DELETE FROM acts WHERE incident_id = $1`} {
+			if _, err := tx.Exec(ctx, q, in.ID); err != nil {
+				return fmt.Errorf("replace acts of incident %s: %w", in.ID, err)
+			}
+		}
+		if err := writeChildren(ctx, tx, in); err != nil {
+			return err
+		}
+		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in)
+	})
+}
+
+func searchDocument(in *Incident) string {
+	return textsearch.Document(in.Title, in.Summary, in.Place.Name, in.Place.AdminArea)
+}
+
+func indexSQLite(ctx context.Context, tx *db.Tx, rowid int64, in *Incident) error {
+	_, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES ($1, $2, $3, $4)`,
+		rowid, textsearch.Normalize(in.Title), textsearch.Normalize(in.Summary),
+		textsearch.Document(in.Place.Name, in.Place.AdminArea))
+	return err
+}
+
+// checkReferences turns a reference to a missing situation, party or source
+// into an error naming the field, instead of an engine's constraint failure.
+func checkReferences(ctx context.Context, tx *db.Tx, in *Incident) error {
+	var errs record.Errors
+	check := func(field, table, id string) error {
+		ok, err := tx.Exists(ctx, table, id)
+		if err == nil && !ok {
+			errs.Add(field, "not_found", "no %s has ID %s", referenceNouns[table], id)
+		}
+		return err
+	}
+	if in.SituationID != "" {
+		if err := check("situation_id", "situations", in.SituationID); err != nil {
+			return err
+		}
+	}
+	for i, a := range in.Acts {
+		for j, p := range a.Perpetrators {
+			if p.PartyID != "" {
+				if err := check(fmt.Sprintf("acts[%d].perpetrators[%d].party_id", i, j), "parties", p.PartyID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for i, l := range in.Information {
+		if err := check(fmt.Sprintf("information[%d].source_id", i), "sources", l.SourceID); err != nil {
+			return err
+		}
+	}
+	return errs.Err()
+}
+
+var referenceNouns = map[string]string{"situations": "situation", "parties": "party", "sources": "source"}
+
+func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
+	for i := range in.Acts {
+		a := &in.Acts[i]
+		if a.ID == "" {
+			a.ID = record.NewID()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO acts (id, incident_id, seq, violation_type, tags, victim_code,
+			victim_sex, victim_age_group, victim_status, victim_count, description)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			a.ID, in.ID, i, string(a.ViolationType), strings.Join(a.Tags, ","), a.Victim.Code, string(a.Victim.Sex),
+			string(a.Victim.AgeGroup), string(a.Victim.Status), a.Victim.Count, a.Description); err != nil {
+			if errors.Is(db.Explain(err), db.ErrDuplicate) {
+				return record.Errors{{Field: fmt.Sprintf("acts[%d].id", i), Code: "duplicate", Message: "an act with this ID already exists"}}
+			}
+			return fmt.Errorf("store act %d of incident %s: %w", i, in.ID, err)
+		}
+		for j, p := range a.Perpetrators {
+			if _, err := tx.Exec(ctx, `INSERT INTO act_perpetrators (act_id, seq, party_id, description)
+				VALUES ($1, $2, $3, $4)`, a.ID, j, nullable(p.PartyID), p.Description); err != nil {
+				return fmt.Errorf("store perpetrator %d of act %d of incident %s: %w", j, i, in.ID, db.Explain(err))
+			}
+		}
+	}
+	for i := range in.Information {
+		l := &in.Information[i]
+		if l.ID == "" {
+			l.ID = record.NewID()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO information_links (id, incident_id, seq, source_id, act_id, connection,
+			reliability, reference, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			l.ID, in.ID, i, l.SourceID, nullable(l.ActID), string(l.Connection), string(l.Reliability),
+			l.Reference, l.Notes); err != nil {
+			if errors.Is(db.Explain(err), db.ErrDuplicate) {
+				return record.Errors{{Field: fmt.Sprintf("information[%d].id", i), Code: "duplicate", Message: "an information link with this ID already exists"}}
+			}
+			return fmt.Errorf("store information link %d of incident %s: %w", i, in.ID, db.Explain(err))
+		}
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+const columns = `i.id, i.title, i.summary, i.situation_id, i.place_name, i.place_admin_area, i.place_country,
+	i.latitude, i.longitude, i.location_precision, i.date_start, i.date_end, i.date_precision, i.context,
+	i.status, i.version, i.created_at, i.created_by, i.updated_at, i.updated_by`
+
+type rowScanner interface{ Scan(...any) error }
+
+func scan(r rowScanner) (*Incident, error) {
+	var in Incident
+	var situation sql.NullString
+	var lat, lon sql.NullFloat64
+	var created, updated string
+	if err := r.Scan(&in.ID, &in.Title, &in.Summary, &situation, &in.Place.Name, &in.Place.AdminArea,
+		&in.Place.Country, &lat, &lon, &in.Place.Precision, &in.Date.Start, &in.Date.End, &in.Date.Precision,
+		&in.Context, &in.Status, &in.Version, &created, &in.CreatedBy, &updated, &in.UpdatedBy); err != nil {
+		return nil, err
+	}
+	in.SituationID = situation.String
+	if lat.Valid && lon.Valid {
+		in.Place.Latitude, in.Place.Longitude = &lat.Float64, &lon.Float64
+	}
+	var err error
+	if in.CreatedAt, err = db.ParseTime(created); err != nil {
+		return nil, err
+	}
+	if in.UpdatedAt, err = db.ParseTime(updated); err != nil {
+		return nil, err
+	}
+	in.Acts = []Act{}
+	return &in, nil
+}
+
+// Get returns one incident with its acts and information links.
+func (s *Store) Get(ctx context.Context, id string) (*Incident, error) {
+	in, err := scan(s.db.QueryRow(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, db.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read incident %s: %w", id, err)
+	}
+	if err := s.loadChildren(ctx, []*Incident{in}); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// loadChildren fills the acts, perpetrators and links of several incidents
+// with three queries, whatever their number.
+func (s *Store) loadChildren(ctx context.Context, ins []*Incident) error {
+	if len(ins) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Incident, len(ins))
+	ids := make([]any, len(ins))
+	for i, in := range ins {
+		byID[in.ID] = in
+		ids[i] = in.ID
+	}
+	in := db.Placeholders(1, len(ids))
+	rows, err := s.db.Query(ctx, `SELECT a.incident_id, a.id, a.violation_type, a.tags, a.victim_code, a.victim_sex,
+		a.victim_age_group, a.victim_status, a.victim_count, a.description, p.party_id, p.description
+		FROM acts a LEFT JOIN act_perpetrators p ON p.act_id = a.id
+		WHERE a.incident_id IN (`+in+`) ORDER BY a.incident_id, a.seq, p.seq`, ids...)
+	if err != nil {
+		return fmt.Errorf("read acts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var incidentID, tags string
+		var a Act
+		var party, perpDesc sql.NullString
+		if err := rows.Scan(&incidentID, &a.ID, &a.ViolationType, &tags, &a.Victim.Code, &a.Victim.Sex,
+			&a.Victim.AgeGroup, &a.Victim.Status, &a.Victim.Count, &a.Description, &party, &perpDesc); err != nil {
+			return fmt.Errorf("read acts: %w", err)
+		}
+		owner := byID[incidentID]
+		if n := len(owner.Acts); n == 0 || owner.Acts[n-1].ID != a.ID {
+			if tags != "" {
+				a.Tags = strings.Split(tags, ",")
+			}
+			a.Perpetrators = []Perpetrator{}
+			owner.Acts = append(owner.Acts, a)
+		}
+		if perpDesc.Valid {
+			last := &owner.Acts[len(owner.Acts)-1]
+			last.Perpetrators = append(last.Perpetrators, Perpetrator{PartyID: party.String, Description: perpDesc.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read acts: %w", err)
+	}
+	rows.Close()
+	links, err := s.db.Query(ctx, `SELECT incident_id, id, source_id, act_id, connection, reliability, reference, notes
+		FROM information_links WHERE incident_id IN (`+in+`) ORDER BY incident_id, seq`, ids...)
+	if err != nil {
+		return fmt.Errorf("read information links: %w", err)
+	}
+	defer links.Close()
+	for links.Next() {
+		var incidentID string
+		var act sql.NullString
+		var l InformationLink
+		if err := links.Scan(&incidentID, &l.ID, &l.SourceID, &act, &l.Connection, &l.Reliability, &l.Reference, &l.Notes); err != nil {
+			return fmt.Errorf("read information links: %w", err)
+		}
+		l.ActID = act.String
+		byID[incidentID].Information = append(byID[incidentID].Information, l)
+	}
+	return links.Err()
+}

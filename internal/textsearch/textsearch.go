@@ -1,0 +1,80 @@
+// Package textsearch prepares text for the full-text indexes (FTS5 on SQLite,
+// tsvector on PostgreSQL) and turns what a user types into a safe query for
+// either engine. Text is normalised the same way on the way in and on the way
+// out, so Arabic written with or without vowel marks, and Hebrew with or
+// without niqqud, finds the same records.
+package textsearch
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize folds text for indexing: NFKC, lower case, and without the marks
+// that Arabic and Hebrew writers may or may not add.
+func Normalize(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case isArabicMark(r), isHebrewMark(r), r == 'ـ': // tatweel stretches a word, it is not a letter
+			continue
+		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
+			b.WriteRune('ا') // hamza-carrying alef forms are written interchangeably
+		case r == 'ى':
+			b.WriteRune('ي')
+		case r == 'ة':
+			b.WriteRune('ه')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+func isArabicMark(r rune) bool {
+	return (r >= 0x064B && r <= 0x065F) || r == 0x0670 || (r >= 0x06D6 && r <= 0x06ED)
+}
+
+func isHebrewMark(r rune) bool { return r >= 0x0591 && r <= 0x05C7 && r != 0x05BE && r != 0x05C0 && r != 0x05C3 && r != 0x05C6 }
+
+// Terms splits a user's query into normalised words.
+func Terms(query string) []string {
+	return strings.FieldsFunc(Normalize(query), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r)
+	})
+}
+
+// FTS5 renders terms as an FTS5 MATCH expression: every word must appear,
+// and the last may be the start of a word, so results follow typing.
+func FTS5(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + t + `"`
+		if i == len(terms)-1 {
+			parts[i] += "*"
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// TSQuery renders terms as a PostgreSQL to_tsquery('simple', …) expression
+// with the same meaning as FTS5.
+func TSQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = "'" + t + "'"
+		if i == len(terms)-1 {
+			parts[i] += ":*"
+		}
+	}
+	return strings.Join(parts, " & ")
+}
+
+// Document joins the fields of a record into the text that is indexed.
+func Document(fields ...string) string {
+	return Normalize(strings.Join(fields, " "))
+}
