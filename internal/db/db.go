@@ -300,3 +300,24 @@ func (t *Tx) Exists(ctx context.Context, table, id string) (bool, error) {
 	t.known[key] = true
 	return true, nil
 }
+
+// Savepoint runs fn so that, if it fails, only its own writes are undone and
+// the transaction can go on: a partial import skips a bad row this way.
+// PostgreSQL otherwise aborts the whole transaction at the first error.
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT row_savepoint"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT row_savepoint"); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rbErr))
+		}
+		// What was learnt inside the savepoint may have been undone.
+		clear(t.known)
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT row_savepoint"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}

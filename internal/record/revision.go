@@ -42,7 +42,8 @@ type Revision struct {
 }
 
 // Stamp fills m for a write by the actor in ctx: a new record gets an ID (if
-// it has none) and version 1; an update moves to the next version.
+// it has none), version 1 and creation stamps (unless it carries them, as an
+// imported record does); an update moves to the next version.
 func Stamp(ctx context.Context, m *Meta, action Action) {
 	now := db.Now()
 	actor := Actor(ctx)
@@ -57,7 +58,13 @@ func Stamp(ctx context.Context, m *Meta, action Action) {
 		if m.CreatedBy == "" {
 			m.CreatedBy = actor
 		}
-		m.UpdatedAt, m.UpdatedBy = m.CreatedAt, m.CreatedBy
+		// An import keeps the stamps a record was exported with.
+		if m.UpdatedAt.IsZero() {
+			m.UpdatedAt = m.CreatedAt
+		}
+		if m.UpdatedBy == "" {
+			m.UpdatedBy = m.CreatedBy
+		}
 		return
 	}
 	m.Version++

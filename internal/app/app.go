@@ -1,0 +1,61 @@
+// Package app opens a Dossier: its database and the stores of every kind of
+// record, ready for the command line, the API and the web UI to share.
+package app
+
+import (
+	"context"
+
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/incident"
+	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/situation"
+	"github.com/dossier-org/dossier/internal/source"
+)
+
+// Config says where a Dossier keeps its data.
+type Config struct {
+	// DataDir holds the SQLite database (and, later, evidence files).
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://…); empty means SQLite in DataDir.
+	DatabaseURL string
+}
+
+// App is an open Dossier.
+type App struct {
+	DB         *db.DB
+	Situations *situation.Store
+	Parties    *party.Store
+	Sources    *source.Store
+	Incidents  *incident.Store
+}
+
+// Open opens (creating and migrating if need be) the Dossier cfg describes.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return New(d), nil
+}
+
+// New wraps an open database.
+func New(d *db.DB) *App {
+	return &App{
+		DB:         d,
+		Situations: situation.NewStore(d),
+		Parties:    party.NewStore(d),
+		Sources:    source.NewStore(d),
+		Incidents:  incident.NewStore(d),
+	}
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Empty reports whether the record holds nothing yet.
+func (a *App) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := a.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM situations) + (SELECT COUNT(*) FROM parties)
+		+ (SELECT COUNT(*) FROM incidents) + (SELECT COUNT(*) FROM sources)`).Scan(&n)
+	return n == 0, err
+}
