@@ -19,12 +19,12 @@ import (
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 type fixture struct {
-	ctx                      context.Context
-	store                    *incident.Store
-	sudan, israel            *situation.Situation
-	hamas, qassam, nukhba    *party.Party
-	rsf                      *party.Party
-	report                   *source.Source
+	ctx                   context.Context
+	store                 *incident.Store
+	sudan, israel         *situation.Situation
+	hamas, qassam, nukhba *party.Party
+	rsf                   *party.Party
+	report                *source.Source
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {

@@ -104,7 +104,9 @@ func get(ctx context.Context, queryRow queryRowFunc, id string) (*Source, error)
 }
 
 // Get returns one source.
-func (s *Store) Get(ctx context.Context, id string) (*Source, error) { return get(ctx, s.db.QueryRow, id) }
+func (s *Store) Get(ctx context.Context, id string) (*Source, error) {
+	return get(ctx, s.db.QueryRow, id)
+}
 
 // List returns every source, newest publication first.
 func (s *Store) List(ctx context.Context) ([]Source, error) {

@@ -39,7 +39,9 @@ func isArabicMark(r rune) bool {
 	return (r >= 0x064B && r <= 0x065F) || r == 0x0670 || (r >= 0x06D6 && r <= 0x06ED)
 }
 
-func isHebrewMark(r rune) bool { return r >= 0x0591 && r <= 0x05C7 && r != 0x05BE && r != 0x05C0 && r != 0x05C3 && r != 0x05C6 }
+func isHebrewMark(r rune) bool {
+	return r >= 0x0591 && r <= 0x05C7 && r != 0x05BE && r != 0x05C0 && r != 0x05C3 && r != 0x05C6
+}
 
 // Terms splits a user's query into normalised words.
 func Terms(query string) []string {
