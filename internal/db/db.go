@@ -133,8 +133,14 @@ func (d *DB) Close() error {
 // Path is the SQLite file, or "" for PostgreSQL.
 func (d *DB) Path() string { return d.path }
 
-// Stats reports the read pool's statistics, for metrics.
-func (d *DB) Stats() sql.DBStats { return d.read.Stats() }
+// Pools returns the connection pools by role ("read", "write"; one shared
+// pool on PostgreSQL is reported once), for metrics.
+func (d *DB) Pools() map[string]*sql.DB {
+	if d.read == d.write {
+		return map[string]*sql.DB{"shared": d.read}
+	}
+	return map[string]*sql.DB{"read": d.read, "write": d.write}
+}
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
