@@ -327,3 +327,12 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	}
 	return nil
 }
+
+// NullIfEmpty stores an empty optional reference as NULL, which foreign keys
+// require.
+func NullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -304,7 +304,7 @@ func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
 	}
 }
 
-// CountByParty counts incidents attributed to each party or its units, for
+// CountForParty counts incidents attributed to each party or its units, for
 // party pages and lists.
 func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) {
 	var n int

@@ -32,7 +32,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		return err
 	}
 	record.Stamp(ctx, &in.Meta, record.Created)
-	args := []any{in.ID, in.Title, in.Summary, nullable(in.SituationID), in.Place.Name, in.Place.AdminArea,
+	args := []any{in.ID, in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
 		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
@@ -77,7 +77,7 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		}
 		read := in.Version
 		record.Stamp(ctx, &in.Meta, record.Updated)
-		args := []any{in.Title, in.Summary, nullable(in.SituationID), in.Place.Name, in.Place.AdminArea,
+		args := []any{in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
 			in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read}
@@ -193,7 +193,7 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 		}
 		for j, p := range a.Perpetrators {
 			if _, err := tx.Exec(ctx, `INSERT INTO act_perpetrators (act_id, seq, party_id, description)
-				VALUES ($1, $2, $3, $4)`, a.ID, j, nullable(p.PartyID), p.Description); err != nil {
+				VALUES ($1, $2, $3, $4)`, a.ID, j, db.NullIfEmpty(p.PartyID), p.Description); err != nil {
 				return fmt.Errorf("store perpetrator %d of act %d of incident %s: %w", j, i, in.ID, db.Explain(err))
 			}
 		}
@@ -205,7 +205,7 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO information_links (id, incident_id, seq, source_id, act_id, connection,
 			reliability, reference, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			l.ID, in.ID, i, l.SourceID, nullable(l.ActID), string(l.Connection), string(l.Reliability),
+			l.ID, in.ID, i, l.SourceID, db.NullIfEmpty(l.ActID), string(l.Connection), string(l.Reliability),
 			l.Reference, l.Notes); err != nil {
 			if errors.Is(db.Explain(err), db.ErrDuplicate) {
 				return record.Errors{{Field: fmt.Sprintf("information[%d].id", i), Code: "duplicate", Message: "an information link with this ID already exists"}}
@@ -214,13 +214,6 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 		}
 	}
 	return nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 const columns = `i.id, i.title, i.summary, i.situation_id, i.place_name, i.place_admin_area, i.place_country,
@@ -243,11 +236,7 @@ func scan(r rowScanner) (*Incident, error) {
 	if lat.Valid && lon.Valid {
 		in.Place.Latitude, in.Place.Longitude = &lat.Float64, &lon.Float64
 	}
-	var err error
-	if in.CreatedAt, err = db.ParseTime(created); err != nil {
-		return nil, err
-	}
-	if in.UpdatedAt, err = db.ParseTime(updated); err != nil {
+	if err := in.SetTimes(created, updated); err != nil {
 		return nil, err
 	}
 	in.Acts = []Act{}

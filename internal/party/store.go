@@ -35,7 +35,7 @@ func Insert(ctx context.Context, tx *db.Tx, p *Party) error {
 	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, abbreviation, type, parent_id, country_code, description,
 		version, created_at, created_by, updated_at, updated_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		p.ID, p.Name, p.Abbreviation, string(p.Type), nullable(p.ParentID), p.CountryCode, p.Description,
+		p.ID, p.Name, p.Abbreviation, string(p.Type), db.NullIfEmpty(p.ParentID), p.CountryCode, p.Description,
 		p.Version, db.FormatTime(p.CreatedAt), p.CreatedBy, db.FormatTime(p.UpdatedAt), p.UpdatedBy)
 	if err != nil {
 		if errors.Is(db.Explain(err), db.ErrDuplicate) {
@@ -64,7 +64,7 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		res, err := tx.Exec(ctx, `UPDATE parties SET name = $1, abbreviation = $2, type = $3, parent_id = $4,
 			country_code = $5, description = $6, version = $7, updated_at = $8, updated_by = $9
 			WHERE id = $10 AND version = $11`,
-			p.Name, p.Abbreviation, string(p.Type), nullable(p.ParentID), p.CountryCode, p.Description,
+			p.Name, p.Abbreviation, string(p.Type), db.NullIfEmpty(p.ParentID), p.CountryCode, p.Description,
 			p.Version, db.FormatTime(p.UpdatedAt), p.UpdatedBy, p.ID, read)
 		if err != nil {
 			return fmt.Errorf("update party %s: %w", p.ID, db.Explain(err))
@@ -130,13 +130,6 @@ func writeNames(ctx context.Context, tx *db.Tx, p *Party, replace bool) error {
 	return err
 }
 
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 const columns = `id, name, abbreviation, type, parent_id, country_code, description,
 	version, created_at, created_by, updated_at, updated_by`
 
@@ -151,11 +144,7 @@ func scan(r rowScanner) (*Party, error) {
 		return nil, err
 	}
 	p.ParentID = parent.String
-	var err error
-	if p.CreatedAt, err = db.ParseTime(created); err != nil {
-		return nil, err
-	}
-	if p.UpdatedAt, err = db.ParseTime(updated); err != nil {
+	if err := p.SetTimes(created, updated); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/dossier-org/dossier/internal/db"
 )
 
 // NewID returns a UUIDv7: unique, and sortable by creation time.
@@ -45,4 +47,14 @@ func Actor(ctx context.Context) string {
 		return a
 	}
 	return "unknown"
+}
+
+// SetTimes reads the stored creation and update instants.
+func (m *Meta) SetTimes(created, updated string) error {
+	var err error
+	if m.CreatedAt, err = db.ParseTime(created); err != nil {
+		return err
+	}
+	m.UpdatedAt, err = db.ParseTime(updated)
+	return err
 }

@@ -76,11 +76,7 @@ func scan(r rowScanner) (*Situation, error) {
 		&sit.Description, &sit.Version, &created, &sit.CreatedBy, &updated, &sit.UpdatedBy); err != nil {
 		return nil, err
 	}
-	var err error
-	if sit.CreatedAt, err = db.ParseTime(created); err != nil {
-		return nil, err
-	}
-	if sit.UpdatedAt, err = db.ParseTime(updated); err != nil {
+	if err := sit.SetTimes(created, updated); err != nil {
 		return nil, err
 	}
 	return &sit, nil

@@ -80,11 +80,7 @@ func scan(r rowScanner) (*Source, error) {
 		&created, &src.CreatedBy, &updated, &src.UpdatedBy); err != nil {
 		return nil, err
 	}
-	var err error
-	if src.CreatedAt, err = db.ParseTime(created); err != nil {
-		return nil, err
-	}
-	if src.UpdatedAt, err = db.ParseTime(updated); err != nil {
+	if err := src.SetTimes(created, updated); err != nil {
 		return nil, err
 	}
 	return &src, nil

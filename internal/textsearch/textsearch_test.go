@@ -13,9 +13,9 @@ func TestTerms(t *testing.T) {
 		{"Nova festival", []string{"nova", "festival"}},
 		{`"quoted" OR NEAR(x)`, []string{"quoted", "or", "near", "x"}},
 		{"Kibbutz Re'im", []string{"kibbutz", "re", "im"}},
-		{"الجَنِينَة", []string{"الجنينه"}},       // vowel marks dropped, taa marbuta folded
+		{"الجَنِينَة", []string{"الجنينه"}},           // vowel marks dropped, taa marbuta folded
 		{"أحمد إبراهيم", []string{"احمد", "ابراهيم"}}, // hamza forms of alef folded
-		{"כְּפַר עַזָּה", []string{"כפר", "עזה"}},      // niqqud dropped
+		{"כְּפַר עַזָּה", []string{"כפר", "עזה"}},     // niqqud dropped
 		{"  ", nil},
 	}
 	for _, c := range cases {

@@ -1,0 +1,37 @@
+# The whole test suite on a fresh Debian machine: `make test`.
+# PostgreSQL and Chromium tests are required here, never skipped.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/dossier-org/dossier/internal/cli.Version=$(VERSION)
+export GOTOOLCHAIN = local
+
+.PHONY: test deps lint build run fuzz bench clean
+
+test: deps lint
+	DOSSIER_REQUIRE_POSTGRES=1 DOSSIER_REQUIRE_CHROMIUM=1 $(GO) test -count=1 ./...
+
+deps:
+	./scripts/install-test-deps.sh
+
+lint:
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dossier ./cmd/dossier
+
+run:
+	$(GO) run ./cmd/dossier serve --demo
+
+# Each fuzz target for a short while; longer runs: make fuzz FUZZTIME=10m
+FUZZTIME ?= 30s
+fuzz:
+	@for target in $$($(GO) test -list '^Fuzz' ./internal/transfer/ | grep '^Fuzz'); do \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./internal/transfer/ || exit 1; \
+	done
+
+clean:
+	rm -rf dossier test-artifacts bench/out
