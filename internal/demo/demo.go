@@ -10,6 +10,13 @@
 // SYN-0002 … that carry only what the source says (sex, age group, status);
 // counted groups carry the source's own figures. Every incident says so in
 // its summary (VictimNotice).
+//
+// An incident's status reflects verification by the sources: "verified"
+// where the UN counts the cases as UN-verified, or where a UN finding at
+// "reasonable grounds to believe" or higher is corroborated by an
+// independent source; "under_review" for a single finding, a sanctions
+// determination, a notice for listing or allegations. docs/demo-data.md says
+// which part of the domain reference each record comes from.
 package demo
 
 import (

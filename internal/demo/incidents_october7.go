@@ -10,9 +10,8 @@ import (
 // B). Each source's finding is its own act with its own attribution: the
 // SRSG-SVC mission attributed nothing, the Council of the EU named three
 // entities without assigning sites, Amnesty International holds the Qassam
-// Brigades chiefly responsible, and S/2025/389 lists Hamas. Status is
-// "verified" where a UN finding at "reasonable grounds to believe" or higher
-// is corroborated by an independent source, "under_review" otherwise.
+// Brigades chiefly responsible, and S/2025/389 lists Hamas. Status follows
+// the rule in the package documentation.
 
 const (
 	missionNoAttribution = "Not attributed: the SRSG-SVC mission was not investigative and drew no conclusion on attribution " +
@@ -68,7 +67,7 @@ func (s *set) addOctober7(sits situations, ps parties, src sources) {
 		SituationID: sits.israelPalestine.ID,
 		Summary: missionSummary + " The Council of the EU, listing the Qassam Brigades, the Nukhba Force and the Al-Quds " +
 			"Brigades on 12 April 2024, names \"Re'im/Nova\" among the sites of the sexual and gender-based violence it cites. " +
-			"The record gives no coordinates: the reference does not locate the festival site more precisely than near Kibbutz Re'im.",
+			"The record gives no coordinates: the reference does not locate the festival site.",
 		Place:   incident.Place{Name: "Nova festival site and surroundings, near Kibbutz Re'im", AdminArea: southernDistrict, Country: "IL"},
 		Date:    oct7,
 		Context: incident.DuringAttack,
@@ -128,8 +127,8 @@ func (s *set) addOctober7(sits situations, ps parties, src sources) {
 			Title:       title,
 			SituationID: sits.israelPalestine.ID,
 			Summary: "The Council of the EU, listing the Qassam Brigades, the Nukhba Force and the Al-Quds Brigades on 12 April " +
-				"2024 for sexual and gender-based violence on 7 October 2023, names " + place + " among the sites, with Nahal Oz, " +
-				"Kfar Aza and Re'im/Nova. It cites rape and subsequent murder of female minors, mutilation of corpses, genital " +
+				"2024 for sexual and gender-based violence on 7 October 2023, names " + place + " among the sites (Kfar Aza, " +
+				"Nahal Oz, Re'im/Nova). It cites rape and subsequent murder of female minors, mutilation of corpses, genital " +
 				"mutilation and targeted abduction of women and girls, without tying these acts to sites; they are recorded in " +
 				"the record of findings not tied to a site. No UN finding in the reference names " + place + ": S/2025/389 " +
 				"speaks of at least six locations without naming them. Coordinates are those of the kibbutz.",
