@@ -1,0 +1,100 @@
+package transfer_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/transfer"
+)
+
+func mustImport(t testing.TB, rep transfer.Report, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if !rep.Committed || len(rep.Rejected) > 0 {
+		t.Fatalf("import not committed (%v), rejections:\n%s", rep.Committed, rejections(rep))
+	}
+}
+
+func rejections(rep transfer.Report) string {
+	var b strings.Builder
+	for _, r := range rep.Rejected {
+		b.WriteString(r.String() + "\n")
+	}
+	return b.String()
+}
+
+func TestRoundTrip(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		src := app.New(d)
+		seed(t, src)
+		want := dump(t, src)
+		wantCounts := transfer.Counts{Situations: 3, Parties: 5, Sources: 3, Incidents: 6, Acts: 5}
+
+		for _, tc := range []struct {
+			name string
+			// csv: line breaks inside CSV fields are read back as LF (see docs).
+			csv    bool
+			export func(t *testing.T, dir string) string
+		}{
+			{"json", false, func(t *testing.T, dir string) string {
+				var buf bytes.Buffer
+				if err := transfer.Export(ctx, src, &buf, transfer.JSON); err != nil {
+					t.Fatal(err)
+				}
+				p := filepath.Join(dir, "record.json")
+				if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}},
+			{"zip", true, func(t *testing.T, dir string) string {
+				var buf bytes.Buffer
+				if err := transfer.Export(ctx, src, &buf, transfer.CSV); err != nil {
+					t.Fatal(err)
+				}
+				p := filepath.Join(dir, "record.zip")
+				if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}},
+			{"directory", true, func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "csv")
+				if err := transfer.ExportDir(ctx, src, p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				path := tc.export(t, t.TempDir())
+				dst := fresh(t, d)
+				rep, err := transfer.ImportFile(ctx, dst, path, transfer.Options{})
+				mustImport(t, rep, err)
+				if rep.Imported != wantCounts {
+					t.Errorf("imported %+v, want %+v", rep.Imported, wantCounts)
+				}
+				want := want
+				opts := []cmp.Option{cmpopts.IgnoreFields(record.Meta{}, "Version")}
+				if tc.csv {
+					opts = append(opts, cmp.Transformer("lf", func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }))
+				}
+				if diff := cmp.Diff(want, dump(t, dst), opts...); diff != "" {
+					t.Errorf("imported records differ from the exported ones (-exported +imported):\n%s", diff)
+				}
+			})
+		}
+	})
+}
