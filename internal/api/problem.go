@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -44,7 +45,7 @@ func (p *problem) Error() string { return p.Title + ": " + p.Detail }
 // invalid is a 400 problem about the request's fields or parameters.
 func invalid(errs record.Errors) *problem {
 	return &problem{Type: typeInvalidRequest, Title: "Invalid request", Status: http.StatusBadRequest,
-		Detail: "Some fields or parameters are not valid; see errors.", Errors: errs}
+		Detail: "Some fields or parameters are not valid; see errors.", Errors: redact(errs)}
 }
 
 func notFound(noun string) *problem {
@@ -70,7 +71,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		if errs, ok := record.AsErrors(err); ok {
 			p = &problem{Type: typeValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-				Detail: "The record was not saved; see errors.", Errors: errs}
+				Detail: "The record was not saved; see errors.", Errors: redact(errs)}
 			break
 		}
 		if r.Context().Err() != nil {
@@ -137,3 +138,21 @@ type rejection struct {
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
 }
+
+// quoted matches a value the domain quotes back at the start of a message
+// ("%q is not one of …").
+var quoted = regexp.MustCompile(`^"(?:[^"\\]|\\.)*"\s*`)
+
+// redact drops the values domain messages quote back: the value could be
+// anything a client typed into the wrong field, a name included, and
+// responses and logs must not carry it. The field and code say enough.
+func redact(errs record.Errors) record.Errors {
+	out := make(record.Errors, len(errs))
+	for i, e := range errs {
+		e.Message = redactText(e.Message)
+		out[i] = e
+	}
+	return out
+}
+
+func redactText(s string) string { return quoted.ReplaceAllString(s, "") }

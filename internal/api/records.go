@@ -108,12 +108,12 @@ func (res *resource[T]) edit(w http.ResponseWriter, r *http.Request) error {
 		return conflict()
 	}
 	m.ID, m.Version = id, version
+	// The store keeps the creation stamps in its table but snapshots the
+	// record it is given into the history: give it the stored ones.
+	m.CreatedAt, m.CreatedBy = res.meta(current).CreatedAt, res.meta(current).CreatedBy
 	if err := res.update(r.Context(), x); err != nil {
 		return res.explain(err)
 	}
-	// The store keeps the creation stamps; answer with them, not with
-	// whatever the client sent back.
-	m.CreatedAt, m.CreatedBy = res.meta(current).CreatedAt, res.meta(current).CreatedBy
 	body, err := res.body(r.Context(), x)
 	if err != nil {
 		return err
