@@ -121,14 +121,18 @@ func (im *importer) reject(o origin, problems []problem) {
 	for _, p := range problems {
 		file, row, column := o.place(p.field)
 		im.rejected = append(im.rejected, Rejection{File: file, Row: row, Field: column, Reason: p.reason})
-		if !reported[at{file, row}] {
-			reported[at{file, row}] = true
-			if first == "" {
-				first = fmt.Sprintf("%s row %d", file, row)
-			}
+		reported[at{file, row}] = true
+		if first == "" {
+			first = fmt.Sprintf("%s row %d", file, row)
 		}
 	}
 	rows := o.rows()
+	for _, r := range rows {
+		if reported[at{r.file, r.row}] {
+			first = fmt.Sprintf("%s row %d", r.file, r.row)
+			break
+		}
+	}
 	for i, r := range rows {
 		if reported[at{r.file, r.row}] {
 			continue

@@ -7,13 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
-	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -86,14 +82,7 @@ func TestRoundTrip(t *testing.T) {
 				if rep.Imported != wantCounts {
 					t.Errorf("imported %+v, want %+v", rep.Imported, wantCounts)
 				}
-				want := want
-				opts := []cmp.Option{cmpopts.IgnoreFields(record.Meta{}, "Version")}
-				if tc.csv {
-					opts = append(opts, cmp.Transformer("lf", func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }))
-				}
-				if diff := cmp.Diff(want, dump(t, dst), opts...); diff != "" {
-					t.Errorf("imported records differ from the exported ones (-exported +imported):\n%s", diff)
-				}
+				sameRecords(t, want, dump(t, dst), tc.csv)
 			})
 		}
 	})
