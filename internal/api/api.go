@@ -87,6 +87,8 @@ func routes(a *app.App) []route {
 	add("GET", "/sources/{id}/history/{version}", revision(a, record.KindSource))
 
 	add("GET", "/vocabularies", vocabularies)
+	add("POST", "/import", importRecords(a))
+	add("GET", "/export", exportRecords(a))
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

@@ -240,3 +240,25 @@ func TestCheckJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		in, message, reason string
+	}{
+		{`"Amira" is not one of: rape, gang_rape`, "is not one of: rape, gang_rape", "is not one of: rape, gang_rape"},
+		{`"a \"quoted\" name" is not a record ID`, "is not a record ID", "is not a record ID"},
+		{"no party has ID 0190b5a4", "no party has ID 0190b5a4", "no party has ID 0190b5a4"},
+		{`not imported: party "Amira" (parties.csv row 3) was rejected`,
+			`not imported: party "Amira" (parties.csv row 3) was rejected`, "not imported: party … (parties.csv row 3) was rejected"},
+		{`is not "dossier": this is not a Dossier document`, `is not "dossier": this is not a Dossier document`,
+			`is not "dossier": this is not a Dossier document`},
+	}
+	for _, tt := range tests {
+		if got := redactText(tt.in); got != tt.message {
+			t.Errorf("redactText(%s) = %s, want %s", tt.in, got, tt.message)
+		}
+		if got := redactReason(tt.in); got != tt.reason {
+			t.Errorf("redactReason(%s) = %s, want %s", tt.in, got, tt.reason)
+		}
+	}
+}

@@ -597,6 +597,37 @@ func document() obj {
 		"responses": responses(obj{"200": obj{"description": "The OpenAPI document.",
 			"content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}}, 400)}}
 
+	format := func(desc string) obj {
+		return queryParam("format", desc, obj{"type": "string", "enum": []string{"json", "csv"}})
+	}
+	paths["/import"] = obj{"post": obj{"operationId": "importRecords", "tags": []string{"transfer"},
+		"summary": "Import situations, parties, sources and incidents.",
+		"description": "The body is a Dossier JSON document (format=json, application/json), a zip of CSV files " +
+			"(format=csv, application/zip) or one CSV file (format=csv, text/csv). Without partial=true, one bad row " +
+			"stores nothing; with it, the good rows are stored and the bad ones reported.",
+		"parameters": []any{
+			format("The body's format; taken from Content-Type when not given."),
+			queryParam("partial", "Store the good rows even when some are rejected.", obj{"type": "boolean", "default": false}),
+		},
+		"requestBody": obj{"required": true, "content": obj{
+			"application/json": obj{"schema": obj{"type": "object", "description": "A Dossier JSON document (see GET /export?format=json)."}},
+			"application/zip":  obj{"schema": obj{"type": "string", "format": "binary", "description": "A zip of the CSV files."}},
+			"text/csv":         obj{"schema": obj{"type": "string", "format": "binary", "description": "One CSV file."}},
+		}},
+		"responses": responses(obj{
+			"200": jsonResponse("The import was committed.", "ImportReport", nil),
+			"422": problemResponse("Nothing was stored; rejections lists every refused row."),
+		}, 400, 413, 415)}}
+	paths["/export"] = obj{"get": obj{"operationId": "exportRecords", "tags": []string{"transfer"},
+		"summary":    "Export the whole record, streamed.",
+		"parameters": []any{format("json (the default): one document; csv: a zip of the CSV files.")},
+		"responses": responses(obj{"200": obj{"description": "The export, as an attachment.",
+			"headers": obj{"Content-Disposition": header("attachment; filename=…", true)},
+			"content": obj{
+				"application/json": obj{"schema": obj{"type": "object", "description": "A Dossier JSON document."}},
+				"application/zip":  obj{"schema": obj{"type": "string", "format": "binary"}},
+			}}}, 400)}}
+
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/transfer"
 )
 
 // Problem types (RFC 9457). docs/api.md explains each.
@@ -156,3 +157,19 @@ func redact(errs record.Errors) record.Errors {
 }
 
 func redactText(s string) string { return quoted.ReplaceAllString(s, "") }
+
+// anyQuoted matches a quoted value anywhere in a message.
+var anyQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactReason drops every quoted value from an import's rejection reason:
+// besides the domain's messages, a reason may quote the record a row
+// belonged to, or the database's complaint about it. Quoted words of the
+// format itself stay.
+func redactReason(s string) string {
+	return anyQuoted.ReplaceAllStringFunc(redactText(s), func(q string) string {
+		if q == `"`+transfer.FormatName+`"` {
+			return q
+		}
+		return "…"
+	})
+}
