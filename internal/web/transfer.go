@@ -1,0 +1,103 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dossier-org/dossier/internal/transfer"
+)
+
+type transferPage struct {
+	base
+	Report   *transfer.Report
+	FileName string
+	Partial  bool
+	Problem  string // catalog key: why the import could not run at all
+	Detail   string // the reader's own words on it, for the person who sent the file
+}
+
+func (h *handler) transferPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "transfer", "transfer", &transferPage{})
+}
+
+// uploadMemory is how much of an upload is held in memory; the rest of a
+// large file waits in a temporary file.
+const uploadMemory = 8 << 20
+
+// transferImport imports an uploaded .json, .zip or .csv file and shows
+// the report: what was imported and every rejected row.
+func (h *handler) transferImport(w http.ResponseWriter, r *http.Request) {
+	data := &transferPage{}
+	if err := r.ParseMultipartForm(uploadMemory); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			data.Problem = "transfer.problem.too_large"
+			h.render(w, r, http.StatusRequestEntityTooLarge, "transfer", "transfer", data)
+			return
+		}
+		data.Problem = "transfer.problem.no_file"
+		h.render(w, r, http.StatusBadRequest, "transfer", "transfer", data)
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	data.Partial = r.FormValue("partial") == "true"
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		data.Problem = "transfer.problem.no_file"
+		h.render(w, r, http.StatusBadRequest, "transfer", "transfer", data)
+		return
+	}
+	defer file.Close()
+	data.FileName = filepath.Base(header.Filename)
+	switch strings.ToLower(filepath.Ext(data.FileName)) {
+	case ".json", ".zip", ".csv":
+	default:
+		data.Problem = "transfer.problem.format"
+		h.render(w, r, http.StatusUnprocessableEntity, "transfer", "transfer", data)
+		return
+	}
+	report, err := transfer.ImportReader(writer(r), h.app, file, data.FileName, transfer.Options{Partial: data.Partial})
+	if err != nil {
+		// The file could not be read at all. Its sender sees why; the log
+		// does not, as the reason may quote the file.
+		data.Problem, data.Detail = "transfer.problem.unreadable", err.Error()
+		h.render(w, r, http.StatusUnprocessableEntity, "transfer", "transfer", data)
+		return
+	}
+	data.Report = &report
+	status := http.StatusOK
+	if !report.Committed {
+		status = http.StatusUnprocessableEntity
+	}
+	h.render(w, r, status, "transfer", "transfer", data)
+}
+
+// transferExport streams the whole record as a JSON document or a zip of
+// CSV files, as a download.
+func (h *handler) transferExport(w http.ResponseWriter, r *http.Request) {
+	var f transfer.Format
+	var name, ctype string
+	stamp := time.Now().UTC().Format("20060102-150405")
+	switch r.URL.Query().Get("format") {
+	case "json":
+		f, name, ctype = transfer.JSON, fmt.Sprintf("dossier-%s.json", stamp), "application/json"
+	case "csv":
+		f, name, ctype = transfer.CSV, fmt.Sprintf("dossier-%s-csv.zip", stamp), "application/zip"
+	default:
+		h.notFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := transfer.Export(r.Context(), h.app, w, f); err != nil {
+		// Headers are gone by now; the broken download is all the client
+		// can be told, the log says why.
+		slog.Error("web: export failed", "format", f, "err", err)
+	}
+}

@@ -1,0 +1,179 @@
+// Package web is Dossier's server-rendered interface: lists, record pages,
+// forms and revision history for incidents, parties, situations and
+// sources, and the import/export page. It works without JavaScript, speaks
+// English, French and Arabic (right to left), and serves its own embedded
+// templates, styles and translations.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/record"
+)
+
+// actor names the web interface in the revision history until accounts exist.
+const actor = "web"
+
+// handler serves every page.
+type handler struct {
+	app       *app.App
+	views     *views
+	catalogs  map[string]catalog
+	staticTag string // cache-busting version of the static files
+}
+
+// New builds the web interface for a; it fails if a template or a
+// translation catalog does not load.
+func New(a *app.App) (http.Handler, error) {
+	cats, err := loadCatalogs(translationFiles)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := staticVersion()
+	if err != nil {
+		return nil, err
+	}
+	v, err := loadViews(cats, tag)
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{app: a, views: v, catalogs: cats, staticTag: tag}
+	mux := http.NewServeMux()
+	h.routes(mux)
+	// Browsers say where a request comes from: refuse state-changing
+	// requests sent by other sites (CSRF) without tokens in every form.
+	return http.NewCrossOriginProtection().Handler(mux), nil
+}
+
+func (h *handler) routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/incidents", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /language", h.setLanguage)
+
+	mux.HandleFunc("GET /incidents", h.incidentList)
+	mux.HandleFunc("GET /incidents/new", h.incidentNew)
+	mux.HandleFunc("POST /incidents/new", h.incidentSave)
+	mux.HandleFunc("GET /incidents/{id}", h.incidentShow)
+	mux.HandleFunc("GET /incidents/{id}/edit", h.incidentEdit)
+	mux.HandleFunc("POST /incidents/{id}/edit", h.incidentSave)
+	mux.HandleFunc("GET /incidents/{id}/history", h.history(incidentKind))
+	mux.HandleFunc("GET /incidents/{id}/history/{version}", h.incidentVersion)
+
+	mux.HandleFunc("GET /parties", h.partyList)
+	mux.HandleFunc("GET /parties/new", h.partyNew)
+	mux.HandleFunc("POST /parties/new", h.partySave)
+	mux.HandleFunc("GET /parties/{id}", h.partyShow)
+	mux.HandleFunc("GET /parties/{id}/edit", h.partyEdit)
+	mux.HandleFunc("POST /parties/{id}/edit", h.partySave)
+	mux.HandleFunc("GET /parties/{id}/history", h.history(partyKind))
+	mux.HandleFunc("GET /parties/{id}/history/{version}", h.partyVersion)
+
+	mux.HandleFunc("GET /situations", h.situationList)
+	mux.HandleFunc("GET /situations/new", h.situationNew)
+	mux.HandleFunc("POST /situations/new", h.situationSave)
+	mux.HandleFunc("GET /situations/{id}", h.situationShow)
+	mux.HandleFunc("GET /situations/{id}/edit", h.situationEdit)
+	mux.HandleFunc("POST /situations/{id}/edit", h.situationSave)
+	mux.HandleFunc("GET /situations/{id}/history", h.history(situationKind))
+	mux.HandleFunc("GET /situations/{id}/history/{version}", h.situationVersion)
+
+	mux.HandleFunc("GET /sources", h.sourceList)
+	mux.HandleFunc("GET /sources/new", h.sourceNew)
+	mux.HandleFunc("POST /sources/new", h.sourceSave)
+	mux.HandleFunc("GET /sources/{id}", h.sourceShow)
+	mux.HandleFunc("GET /sources/{id}/edit", h.sourceEdit)
+	mux.HandleFunc("POST /sources/{id}/edit", h.sourceSave)
+	mux.HandleFunc("GET /sources/{id}/history", h.history(sourceKind))
+	mux.HandleFunc("GET /sources/{id}/history/{version}", h.sourceVersion)
+
+	mux.HandleFunc("GET /transfer", h.transferPage)
+	mux.HandleFunc("POST /transfer", h.transferImport)
+	mux.HandleFunc("GET /transfer/export", h.transferExport)
+
+	mux.HandleFunc("/", h.notFound)
+}
+
+// writer is the context of every write made through the interface.
+func writer(r *http.Request) context.Context {
+	return record.WithActor(r.Context(), actor)
+}
+
+// recordID reads the {id} of a record's path, rejecting what cannot be an ID
+// before it reaches the database.
+func recordID(r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	return id, record.ValidID(id)
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound)
+}
+
+// fail answers a request that could not be served: a missing record is a
+// 404; anything else is logged (by its innermost cause, which carries no
+// record contents) and shown as a plain 500.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, db.ErrNotFound) {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	cause := err
+	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(cause) {
+		cause = u
+	}
+	slog.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "cause", cause.Error())
+	h.renderError(w, r, http.StatusInternalServerError)
+}
+
+// localPath keeps a redirect target on this site.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/incidents"
+	}
+	return p
+}
+
+// setLanguage remembers the chosen interface language and returns to the
+// page it was chosen on.
+func (h *handler) setLanguage(w http.ResponseWriter, r *http.Request) {
+	l, ok := findLanguage(r.PostFormValue("lang"))
+	if !ok {
+		http.Error(w, "unknown language", http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: languageCookie, Value: l.Code, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// Flash messages survive one redirect in a short-lived cookie, so a saved
+// record's page can say it was saved without the URL saying so.
+const flashCookie = "dossier_flash"
+
+var flashes = map[string]string{"saved": "flash.saved", "created": "flash.created"}
+
+func setFlash(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: name, Path: "/", MaxAge: 60, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	return flashes[c.Value]
+}
