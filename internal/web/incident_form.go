@@ -32,10 +32,10 @@ type incidentForm struct {
 }
 
 type actForm struct {
-	ID, ViolationType, Tags                               string
+	ID, ViolationType, Tags                             string
 	VictimCode, VictimSex, VictimAgeGroup, VictimStatus string
-	VictimCount, Description                              string
-	Perpetrators                                          []perpetratorForm
+	VictimCount, Description                            string
+	Perpetrators                                        []perpetratorForm
 }
 
 type perpetratorForm struct{ PartyID, Description string }
@@ -304,10 +304,10 @@ type incidentFormPage struct {
 	Errors   formErrors
 	Conflict *conflictView
 
-	SituationOps, PartyOps, SourceOps, ActOps                       []option
-	ViolationOps, SexOps, AgeOps, VictimStatusOps                    []option
-	ContextOps, StatusOps, LocationPrecisionOps, DatePrecisionOps    []option
-	ConnectionOps, ReliabilityOps                                    []option
+	SituationOps, PartyOps, SourceOps, ActOps                     []option
+	ViolationOps, SexOps, AgeOps, VictimStatusOps                 []option
+	ContextOps, StatusOps, LocationPrecisionOps, DatePrecisionOps []option
+	ConnectionOps, ReliabilityOps                                 []option
 }
 
 // conflictView tells someone whose save lost a race what the other person

@@ -242,14 +242,14 @@ func (f partyForm) party() *party.Party {
 
 type partyFormPage struct {
 	base
-	Form       partyForm
-	New        bool
-	Action     string
-	Errors     formErrors
-	Conflict   *conflictView
-	TypeOps    []option
-	ParentOps  []option
-	LangOps    []option
+	Form      partyForm
+	New       bool
+	Action    string
+	Errors    formErrors
+	Conflict  *conflictView
+	TypeOps   []option
+	ParentOps []option
+	LangOps   []option
 }
 
 func (h *handler) partyNew(w http.ResponseWriter, r *http.Request) {

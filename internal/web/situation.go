@@ -47,10 +47,10 @@ type situationPage struct {
 	base
 	S          *situation.Situation
 	Situations map[string]*situation.Situation // for the incident table
-	Incidents incident.Page
-	AllURL    string
-	Revision  *record.Revision
-	Current   int
+	Incidents  incident.Page
+	AllURL     string
+	Revision   *record.Revision
+	Current    int
 }
 
 func (h *handler) situationShow(w http.ResponseWriter, r *http.Request) {
