@@ -19,7 +19,11 @@ import (
 	"github.com/dossier-org/dossier/internal/source"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	removeEmptyStore()
+	os.Exit(code)
+}
 
 var ctx = record.WithActor(context.Background(), "test:transfer")
 

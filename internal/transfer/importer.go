@@ -56,6 +56,7 @@ type importer struct {
 
 	situations, parties, sources *refIndex
 	rows                         int // records processed, to check for cancellation now and then
+	pending                      []pendingIncident
 }
 
 // errRollback makes db.Write roll back an import that must not be committed.
@@ -72,6 +73,9 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 	err := a.DB.Write(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		if err := body(im); err != nil {
+			return err
+		}
+		if err := im.flushIncidents(); err != nil {
 			return err
 		}
 		if im.fatal || (len(im.rejected) > 0 && !opts.Partial) {
@@ -157,6 +161,11 @@ func (im *importer) write(insert func() error) ([]problem, error) {
 	if err == nil {
 		return nil, nil
 	}
+	if _, ok := record.AsErrors(err); ok || rowError(err) {
+		if err := im.releaseSavepoint(); err != nil {
+			return nil, err
+		}
+	}
 	if errs, ok := record.AsErrors(err); ok {
 		out := make([]problem, len(errs))
 		for i, fe := range errs {
@@ -168,6 +177,16 @@ func (im *importer) write(insert func() error) ([]problem, error) {
 		return []problem{{"", err.Error()}}, nil
 	}
 	return nil, err
+}
+
+// releaseSavepoint pops the savepoint a failed write was rolled back to:
+// both engines keep it after ROLLBACK TO, and a partial import with many
+// rejected rows would otherwise nest a savepoint for each of them.
+func (im *importer) releaseSavepoint() error {
+	if _, err := im.tx.Exec(im.ctx, "RELEASE SAVEPOINT row_savepoint"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
 }
 
 // rowError tells a database refusing one row's values (a duplicate, a

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/situation"
 	"github.com/dossier-org/dossier/internal/source"
 )
@@ -246,20 +247,76 @@ func (im *importer) importIncident(in *incident.Incident, o origin, problems []p
 			return err
 		}
 	}
-	if len(problems) == 0 {
-		var err error
-		if problems, err = im.write(func() error { return incident.Insert(im.ctx, im.tx, in) }); err != nil {
-			return err
-		}
-	} else {
-		in.Normalize()
-		problems = merge(problems, in.Validate())
-	}
+	in.Normalize()
 	if len(problems) > 0 {
-		im.reject(o, problems)
+		im.reject(o, merge(problems, in.Validate()))
 		return nil
 	}
-	im.imported.Incidents++
-	im.imported.Acts += len(in.Acts)
+	if err := in.Validate(); err != nil {
+		im.reject(o, validation(err))
+		return nil
+	}
+	im.pending = append(im.pending, pendingIncident{in, o})
+	if len(im.pending) >= incidentBatch {
+		return im.flushIncidents()
+	}
+	return nil
+}
+
+// incidentBatch is how many incidents share a savepoint. A savepoint costs
+// little on PostgreSQL but much on SQLite, whose full-text index writes out
+// what it holds at every savepoint: one per incident would slow an import
+// several times over.
+const incidentBatch = 256
+
+// pendingIncident is a valid incident waiting to be written with its batch.
+type pendingIncident struct {
+	in *incident.Incident
+	o  origin
+}
+
+// flushIncidents writes the waiting incidents in one savepoint. When the
+// database refuses one (a duplicate ID, a reference to a missing record),
+// the batch is undone and written again one incident at a time, each in a
+// savepoint of its own, so that exactly the refused ones are rejected.
+func (im *importer) flushIncidents() error {
+	batch := im.pending
+	im.pending = im.pending[:0]
+	if len(batch) == 0 {
+		return nil
+	}
+	err := im.tx.Savepoint(im.ctx, func() error {
+		for _, p := range batch {
+			if err := incident.Insert(im.ctx, im.tx, p.in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, p := range batch {
+			im.imported.Incidents++
+			im.imported.Acts += len(p.in.Acts)
+		}
+		return nil
+	}
+	if _, ok := record.AsErrors(err); !ok && !rowError(err) {
+		return err
+	}
+	if err := im.releaseSavepoint(); err != nil {
+		return err
+	}
+	for _, p := range batch {
+		problems, err := im.write(func() error { return incident.Insert(im.ctx, im.tx, p.in) })
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			im.reject(p.o, problems)
+			continue
+		}
+		im.imported.Incidents++
+		im.imported.Acts += len(p.in.Acts)
+	}
 	return nil
 }

@@ -1,0 +1,83 @@
+package transfer_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/synth"
+	"github.com/dossier-org/dossier/internal/transfer"
+)
+
+var benchIncidents = flag.Int("incidents", 2000, "incidents in the synthetic record set the benchmarks import")
+
+// benchSet writes the synthetic CSV set once per benchmark.
+func benchSet(b *testing.B) (string, synth.Counts) {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "csv")
+	counts, err := synth.WriteDir(dir, synth.Options{Incidents: *benchIncidents, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir, counts
+}
+
+// BenchmarkImportCSV imports a synthetic CSV set of -incidents incidents
+// into a fresh SQLite store, in one all-or-nothing transaction.
+func BenchmarkImportCSV(b *testing.B) {
+	dir, counts := benchSet(b)
+	benchImport(b, dir, counts)
+}
+
+// BenchmarkImportJSON imports the same set as one JSON document.
+func BenchmarkImportJSON(b *testing.B) {
+	dir, counts := benchSet(b)
+	a := app.New(dbtest.SQLite(b))
+	rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{})
+	mustImport(b, rep, err)
+	doc := filepath.Join(b.TempDir(), "record.json")
+	f, err := os.Create(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := transfer.Export(ctx, a, f, transfer.JSON); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	benchImport(b, doc, counts)
+}
+
+func benchImport(b *testing.B, path string, counts synth.Counts) {
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		a := app.New(dbtest.SQLite(b))
+		b.StartTimer()
+		rep, err := transfer.ImportFile(ctx, a, path, transfer.Options{})
+		mustImport(b, rep, err)
+		if rep.Imported.Incidents != counts.Incidents || rep.Imported.Acts != counts.Acts {
+			b.Fatalf("imported %+v, want %d incidents and %d acts", rep.Imported, counts.Incidents, counts.Acts)
+		}
+	}
+	b.ReportMetric(float64(counts.Incidents*b.N)/b.Elapsed().Seconds(), "incidents/s")
+	b.ReportMetric(float64(counts.Acts*b.N)/b.Elapsed().Seconds(), "acts/s")
+}
+
+// BenchmarkExportCSV exports the set as a zip of CSV files.
+func BenchmarkExportCSV(b *testing.B) {
+	dir, counts := benchSet(b)
+	a := app.New(dbtest.SQLite(b))
+	rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{})
+	mustImport(b, rep, err)
+	out := filepath.Join(b.TempDir(), "export")
+	b.ResetTimer()
+	for range b.N {
+		if err := transfer.ExportDir(ctx, a, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(counts.Incidents*b.N)/b.Elapsed().Seconds(), "incidents/s")
+}
