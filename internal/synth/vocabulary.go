@@ -92,6 +92,12 @@ func Vocabulary() []string { return vocabulary }
 
 var vocabulary = buildVocabulary(VocabularySize)
 
+// ArabicVocabulary returns the Arabic words summaries draw from, most frequent first.
+func ArabicVocabulary() []string { return arabicWords }
+
+// HebrewVocabulary returns the Hebrew words summaries draw from, most frequent first.
+func HebrewVocabulary() []string { return hebrewWords }
+
 func buildVocabulary(n int) []string {
 	seen := make(map[string]bool, n)
 	out := make([]string, 0, n)
