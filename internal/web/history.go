@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
@@ -154,6 +155,8 @@ var referenceFields = map[string]bool{
 
 var dayFields = map[string]bool{"date.start": true, "date.end": true, "published_on": true}
 
+var timeFields = map[string]bool{"created_at": true, "updated_at": true}
+
 func normalPath(p string) string {
 	segs := strings.Split(p, ".")
 	for i, s := range segs {
@@ -181,6 +184,10 @@ func displayValue(ctx context.Context, l *localizer, names *referenceNames, p, v
 		return names.name(ctx, l, norm, v)
 	case dayFields[norm]:
 		return l.Day(v)
+	case timeFields[norm]:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return l.Time(t)
+		}
 	}
 	return v
 }

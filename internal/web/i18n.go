@@ -274,7 +274,10 @@ func (l *localizer) span(start, end time.Time) string {
 // DateBounds says, for an uncertain date, the earliest and latest day it may
 // be: what a search by period matches.
 func (l *localizer) DateBounds(d record.Date) string {
-	if d.Precision == record.DateDay || d.Precision == record.DateUnknown || d.Start == "" {
+	// A day or a range says its own bounds; an approximate day has none.
+	switch {
+	case d.Start == "", d.Precision == record.DateDay, d.Precision == record.DateRange, d.Precision == record.DateUnknown,
+		d.Precision == record.DateApproximate && d.End == d.Start:
 		return ""
 	}
 	return l.T("date.bounds", "from", l.Day(d.Start), "to", l.Day(d.End))

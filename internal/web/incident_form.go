@@ -252,6 +252,25 @@ func idxAt(idx []int, pos, n int) (int, bool) {
 	return idx[pos], true
 }
 
+// dateErrors says one thing once about a date: a day, month or year has no
+// end of its own to fault, and a missing start is asked for, not called
+// malformed.
+func dateErrors(d record.Date, errs record.Errors) record.Errors {
+	single := d.Precision == record.DateDay || d.Precision == record.DateMonth || d.Precision == record.DateYear
+	startBad := errs.For("date.start") != nil
+	out := errs[:0:0]
+	for _, e := range errs {
+		switch {
+		case e.Field == "date.end" && single && startBad:
+			continue
+		case e.Field == "date.start" && e.Code == "invalid_date" && strings.TrimSpace(d.Start) == "":
+			e.Code, e.Message = "date_required", "give the date as far as it is known, or say it is unknown"
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // incidentFieldOrder is the order of the form's inputs, so that the error
 // summary lists problems from the top of the form down.
 var incidentFieldOrder = []string{"title", "summary", "situation_id", "context", "status",
@@ -375,7 +394,7 @@ func (h *handler) incidentSave(w http.ResponseWriter, r *http.Request) {
 	in, errs := f.incident()
 	in.Normalize()
 	if verr, ok := record.AsErrors(in.Validate()); ok {
-		errs = append(errs, verr...)
+		errs = append(errs, dateErrors(in.Date, verr)...)
 	}
 	if len(errs) > 0 {
 		sortErrors(errs, incidentFieldOrder)
@@ -384,7 +403,13 @@ func (h *handler) incidentSave(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	if editing {
-		err = h.app.Incidents.Update(writer(r), in)
+		// A revision holds the whole record: keep the creation stamps the
+		// form does not carry, or history would show them erased.
+		var current *incident.Incident
+		if current, err = h.app.Incidents.Get(r.Context(), in.ID); err == nil {
+			in.CreatedAt, in.CreatedBy = current.CreatedAt, current.CreatedBy
+			err = h.app.Incidents.Update(writer(r), in)
+		}
 	} else {
 		err = h.app.Incidents.Create(writer(r), in)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/record"
 )
@@ -91,6 +92,7 @@ func funcs(l *localizer, staticTag string) template.FuncMap {
 		"fieldLabel": func(p string) string { return fieldLabel(l, p) },
 		"partyName":  func(p any) string { return partyName(l, p) },
 		"deref":      func(f *float64) float64 { return *f },
+		"place":      placeText,
 		"langName":   func(code string) string { return languageName(l, code) },
 		"fid":        fieldID,
 		"add":        func(a, b int) int { return a + b },
@@ -113,6 +115,18 @@ func funcs(l *localizer, staticTag string) template.FuncMap {
 		"isZero": func(t time.Time) bool { return t.IsZero() },
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	}
+}
+
+// placeText joins what is known of a place into one line, to be shown in
+// one bidirectional isolate so its commas stay between its parts.
+func placeText(p incident.Place) string {
+	var parts []string
+	for _, s := range []string{p.Name, p.AdminArea, p.Country} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // partyName names a party in the interface language when it has a name

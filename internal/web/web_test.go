@@ -241,6 +241,8 @@ func TestIncidentCreateShowEditHistory(t *testing.T) {
 		hist.contains(t, "2 versions", "Version 2 · changed", "Version 1 · created", "by web",
 			"<th scope=\"row\">Title</th>", "<del><bdi>Zamzam camp attack</bdi></del>", "<ins><bdi>Zamzam camp attack, February 2024</bdi></ins>",
 			"Act 1 › Age group", "Child (under 18)", "Adult", `href="/incidents/`+id+`/history/1"`)
+		// Editing keeps the creation stamps the form does not carry.
+		hist.lacks(t, "Created by", "0001")
 
 		old := e.get("/incidents/"+id+"/history/1", "en")
 		old.wantStatus(t, http.StatusOK)
@@ -286,6 +288,26 @@ func TestIncidentValidationMessages(t *testing.T) {
 		ar := e.post("/incidents/new", "ar", v)
 		ar.contains(t, "توجد ٥ مشكلات يجب إصلاحها قبل الحفظ", "هذا الحقل مطلوب.", "الفعل ١ › الفئة العمرية")
 	})
+}
+
+func TestIncidentDateMessages(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	v := newIncidentValues("No date yet", e)
+	v.Set("date.precision", "day")
+	v.Set("date.start", "")
+	r := e.post("/incidents/new", "en", v)
+	r.wantStatus(t, http.StatusUnprocessableEntity)
+	r.contains(t, "There is 1 problem to fix before saving", "Start date: Give the date as far as it is known")
+	r.lacks(t, "End date: ")
+	v.Set("date.precision", "range")
+	v.Set("date.start", "2024-03-05")
+	v.Set("date.end", "2024-03-01")
+	e.post("/incidents/new", "en", v).contains(t, "End date: The end date is before the start date.")
+	v.Set("date.precision", "unknown")
+	e.post("/incidents/new", "en", v).contains(t, "How well the date is known: The date is marked unknown, yet dates are given")
+	v.Set("date.start", "")
+	v.Set("date.end", "")
+	e.post("/incidents/new", "en", v).wantStatus(t, http.StatusSeeOther)
 }
 
 func TestIncidentFormButtons(t *testing.T) {
