@@ -22,6 +22,10 @@ import (
 	"github.com/dossier-org/dossier/internal/record"
 )
 
+// Version is the release, set at build time:
+// -ldflags "-X github.com/dossier-org/dossier/internal/cli.Version=v1.2.3".
+var Version = "dev"
+
 // Main runs the command line with args (without the program name) and
 // returns the process's exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
@@ -66,10 +70,12 @@ the sources that told of them, and every revision of every record.
 
 Data lives in a directory (SQLite, the default: ./` + defaultDataDir + `) or in a
 PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
+		Version:       Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetUsageTemplate(usageTemplate)
+	root.SetVersionTemplate("dossier {{.Version}}\n")
 	root.SetIn(c.stdin)
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)

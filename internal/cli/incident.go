@@ -168,14 +168,14 @@ fall within the period.`,
 			}
 			defer a.Close()
 			if f.situation != "" {
-				s, err := c.situationArg(ctx, a, f.situation)
+				s, err := situationArg(ctx, a, f.situation)
 				if err != nil {
 					return err
 				}
 				filter.SituationID = s.ID
 			}
 			if f.party != "" {
-				p, err := c.partyArg(ctx, a, f.party)
+				p, err := partyArg(ctx, a, f.party)
 				if err != nil {
 					return err
 				}

@@ -209,7 +209,7 @@ func (c *cli) partyListCommand() *cobra.Command {
 			}
 			defer a.Close()
 			if f.parent != "" {
-				p, err := c.partyArg(ctx, a, f.parent)
+				p, err := partyArg(ctx, a, f.parent)
 				if err != nil {
 					return err
 				}
@@ -279,7 +279,7 @@ func (c *cli) partyShowCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			p, err := c.partyArg(ctx, a, args[0])
+			p, err := partyArg(ctx, a, args[0])
 			if err != nil {
 				return err
 			}
@@ -373,7 +373,7 @@ the version that was read (exit code 5 if someone changed it since).`,
 				return err
 			}
 			defer a.Close()
-			stored, err := c.partyArg(ctx, a, args[0])
+			stored, err := partyArg(ctx, a, args[0])
 			if err != nil {
 				return err
 			}

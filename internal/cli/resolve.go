@@ -63,7 +63,7 @@ func findSource(ctx context.Context, a *app.App, ref string) (*source.Source, er
 
 // Lookups for reading: a missing record is "not found" (exit 4).
 
-func (c *cli) situationArg(ctx context.Context, a *app.App, ref string) (*situation.Situation, error) {
+func situationArg(ctx context.Context, a *app.App, ref string) (*situation.Situation, error) {
 	s, err := findSituation(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, notFoundf("no situation is named %q or has it as ID (see 'dossier situation list')", ref)
@@ -71,7 +71,7 @@ func (c *cli) situationArg(ctx context.Context, a *app.App, ref string) (*situat
 	return s, err
 }
 
-func (c *cli) partyArg(ctx context.Context, a *app.App, ref string) (*party.Party, error) {
+func partyArg(ctx context.Context, a *app.App, ref string) (*party.Party, error) {
 	p, err := findParty(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, notFoundf("no party is named %q or has it as ID (see 'dossier party list')", ref)
@@ -79,7 +79,7 @@ func (c *cli) partyArg(ctx context.Context, a *app.App, ref string) (*party.Part
 	return p, err
 }
 
-func (c *cli) sourceArg(ctx context.Context, a *app.App, ref string) (*source.Source, error) {
+func sourceArg(ctx context.Context, a *app.App, ref string) (*source.Source, error) {
 	s, err := findSource(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, notFoundf("no source has %q as ID, document symbol or title (see 'dossier source list')", ref)

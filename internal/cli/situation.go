@@ -162,7 +162,7 @@ func (c *cli) situationShowCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			s, err := c.situationArg(ctx, a, args[0])
+			s, err := situationArg(ctx, a, args[0])
 			if err != nil {
 				return err
 			}

@@ -132,7 +132,7 @@ func (c *cli) sourceShowCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			s, err := c.sourceArg(ctx, a, args[0])
+			s, err := sourceArg(ctx, a, args[0])
 			if err != nil {
 				return err
 			}
