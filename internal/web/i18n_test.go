@@ -154,10 +154,7 @@ func dynamicKeys() []string {
 	}
 	keys = append(keys, "date.day", "date.month", "date.range", "date.range_same_month", "date.approximate",
 		"date.unknown", "date.bounds", "date.time", "field.item", "common.yes", "common.no")
-	for _, p := range []string{"transfer.problem.too_large", "transfer.problem.no_file", "transfer.problem.format", "transfer.problem.unreadable"} {
-		keys = append(keys, p)
-	}
-	return keys
+	return append(keys, "transfer.problem.too_large", "transfer.problem.no_file", "transfer.problem.format", "transfer.problem.unreadable")
 }
 
 // enumKeys are the labels of every value of every enumeration.
