@@ -190,7 +190,7 @@ func (c *cli) open(cmd *cobra.Command) (*app.App, context.Context, error) {
 // which may carry a password.
 func describeStore(cfg app.Config) string {
 	if cfg.DatabaseURL != "" {
-		return "the database given by --db"
+		return "the database named by --db or DOSSIER_DB"
 	}
 	return "the data directory " + absDir(cfg.DataDir)
 }

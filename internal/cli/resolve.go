@@ -61,12 +61,20 @@ func findSource(ctx context.Context, a *app.App, ref string) (*source.Source, er
 	return nil, db.ErrNotFound
 }
 
+// missing says that no record answers to ref.
+func missing(noun, ref string) string {
+	if noun == "source" {
+		return fmt.Sprintf("no source has the ID, document symbol or title %q", ref)
+	}
+	return fmt.Sprintf("no %s has the name or ID %q", noun, ref)
+}
+
 // Lookups for reading: a missing record is "not found" (exit 4).
 
 func situationArg(ctx context.Context, a *app.App, ref string) (*situation.Situation, error) {
 	s, err := findSituation(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, notFoundf("no situation is named %q or has it as ID (see 'dossier situation list')", ref)
+		return nil, notFoundf("%s (see 'dossier situation list')", missing("situation", ref))
 	}
 	return s, err
 }
@@ -74,7 +82,7 @@ func situationArg(ctx context.Context, a *app.App, ref string) (*situation.Situa
 func partyArg(ctx context.Context, a *app.App, ref string) (*party.Party, error) {
 	p, err := findParty(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, notFoundf("no party is named %q or has it as ID (see 'dossier party list')", ref)
+		return nil, notFoundf("%s (see 'dossier party list')", missing("party", ref))
 	}
 	return p, err
 }
@@ -82,7 +90,7 @@ func partyArg(ctx context.Context, a *app.App, ref string) (*party.Party, error)
 func sourceArg(ctx context.Context, a *app.App, ref string) (*source.Source, error) {
 	s, err := findSource(ctx, a, ref)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, notFoundf("no source has %q as ID, document symbol or title (see 'dossier source list')", ref)
+		return nil, notFoundf("%s (see 'dossier source list')", missing("source", ref))
 	}
 	return s, err
 }
@@ -124,7 +132,7 @@ func (r *references) source(field, ref string) string {
 func (r *references) resolved(field, ref, noun string, err error, id func() string) string {
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		r.errs.Add(field, "not_found", "no %s is named %q or has it as ID", noun, ref)
+		r.errs.Add(field, "not_found", "%s", missing(noun, ref))
 		return ref
 	case err != nil:
 		r.err = fmt.Errorf("look up %s %q: %w", noun, ref, err)
