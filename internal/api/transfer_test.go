@@ -221,3 +221,18 @@ func TestImportRequestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestExportFailure: an export that fails before sending anything is
+// answered with a problem, not with an empty attachment.
+func TestExportFailure(t *testing.T) {
+	c := newClient(t, dbtest.SQLite(t))
+	c.world(t)
+	c.a.DB.Close()
+	res := c.get("/api/v1/export?format=json").expect(t, http.StatusInternalServerError)
+	if p := res.problem(t); p.Type != typeInternal {
+		t.Errorf("type %q", p.Type)
+	}
+	if cd := res.header.Get("Content-Disposition"); cd != "" {
+		t.Errorf("a failed export still offers an attachment: %q", cd)
+	}
+}
