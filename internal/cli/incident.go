@@ -37,10 +37,10 @@ func (c *cli) incidentAddCommand() *cobra.Command {
 
 An act is one violation against one victim, or against a counted group of
 victims. --act takes comma-separated key=value pairs:
-  violation    ` + enumNames(incident.ViolationTypes) + `
+  violation    ` + wrap(enumNames(incident.ViolationTypes), 62, "               ") + `
   sex          ` + enumNames(incident.Sexes) + `
   age          ` + enumNames(incident.AgeGroups) + `
-  status       ` + enumNames(incident.VictimStatuses) + `
+  status       ` + wrap(enumNames(incident.VictimStatuses), 62, "               ") + `
   count        number of victims (1 unless given)
   code         the victim's pseudonymous code, never a name
   party        a perpetrating party or unit: its ID or any of its names
@@ -51,9 +51,12 @@ victims. --act takes comma-separated key=value pairs:
 Values may contain commas ("perpetrator=men in uniform, armed").
 
 --source links a source that told of the incident: its ID, document symbol
-or title, then connection=` + enumNames(source.Connections) + `,
-reliability=high|medium|low|unknown, reference=page or paragraph, act=N
-(the act the information is about) and notes=TEXT.
+or title, then
+  connection   ` + wrap(enumNames(source.Connections), 62, "               ") + `
+  reliability  ` + enumNames(source.Reliabilities) + `
+  reference    page, paragraph or timestamp in the source
+  act          N: the act the information is about, as 'incident show' numbers it
+  notes        anything else
 
 With --file, the incident is read whole in the JSON shape 'incident show
 --json' prints; situation_id, party_id and source_id may hold names.`,
@@ -199,12 +202,12 @@ fall within the period.`,
 		}),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.situation, "situation", "", "only this situation: its ID or exact `name`")
-	fl.StringVar(&f.party, "party", "", "only acts attributed to this party or its units: ID or `name`")
-	fl.StringVar(&f.violation, "violation", "", "only this violation `type` (and its forms)")
+	fl.StringVar(&f.situation, "situation", "", "only this `SITUATION`: its ID or exact name")
+	fl.StringVar(&f.party, "party", "", "only acts attributed to this `PARTY` or its units: ID or name")
+	fl.StringVar(&f.violation, "violation", "", "only this violation `TYPE` (and its forms)")
 	fl.StringVar(&f.ageGroup, "age-group", "", "only victims of this age group: "+enumNames(incident.AgeGroups))
-	fl.StringVar(&f.from, "from", "", "only incidents that may have happened on or after this `date`")
-	fl.StringVar(&f.to, "to", "", "only incidents that may have happened on or before this `date`")
+	fl.StringVar(&f.from, "from", "", "only incidents that may have happened on or after this `DATE`")
+	fl.StringVar(&f.to, "to", "", "only incidents that may have happened on or before this `DATE`")
 	fl.StringVar(&f.status, "status", "", "only this status: "+enumNames(incident.Statuses))
 	fl.StringVar(&f.search, "search", "", "words in the title, summary or place (any script)")
 	fl.StringVar(&f.sort, "sort", string(incident.NewestFirst), "order: "+enumNames(incident.Sorts))

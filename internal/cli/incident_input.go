@@ -32,25 +32,25 @@ var fieldFlags = []string{"title", "summary", "situation", "date", "approximate"
 	"lat", "lon", "precision", "context", "status", "act", "remove-act", "source"}
 
 func (in *incidentInput) register(fs *pflag.FlagSet, editing bool) {
-	fs.StringVar(&in.title, "title", "", "short `title` of the incident")
+	fs.StringVar(&in.title, "title", "", "short `TITLE` of the incident")
 	fs.StringVar(&in.summary, "summary", "", "what happened, in a few sentences (no names of survivors)")
-	fs.StringVar(&in.situation, "situation", "", "the situation: its ID or exact `name`")
+	fs.StringVar(&in.situation, "situation", "", "the `SITUATION`: its ID or exact name")
 	fs.StringVar(&in.date, "date", "", "when: 2023-10-07, 2023-10 (a month), 2023 (a year), 2023-10-07..2023-10-09 (a range), or unknown")
 	fs.BoolVar(&in.approximate, "approximate", false, "the date is approximate")
-	fs.StringVar(&in.place, "place", "", "place `name` (village, site, facility)")
+	fs.StringVar(&in.place, "place", "", "place `NAME` (village, site, facility)")
 	fs.StringVar(&in.adminArea, "admin-area", "", "province, district or governorate")
-	fs.StringVar(&in.country, "country", "", "two-letter ISO 3166 country `code`")
-	fs.StringVar(&in.lat, "lat", "", "latitude in decimal `degrees` (with --lon and --precision)")
-	fs.StringVar(&in.lon, "lon", "", "longitude in decimal `degrees`")
+	fs.StringVar(&in.country, "country", "", "two-letter ISO 3166 country `CODE`")
+	fs.StringVar(&in.lat, "lat", "", "latitude in decimal `DEGREES` (with --lon and --precision)")
+	fs.StringVar(&in.lon, "lon", "", "longitude in decimal `DEGREES`")
 	fs.StringVar(&in.precision, "precision", "", "how precise the coordinates are: "+enumNames(incident.LocationPrecisions))
 	fs.StringVar(&in.context, "context", "", "setting: "+enumNames(incident.Contexts))
 	fs.StringVar(&in.status, "status", "", "monitoring status: "+enumNames(incident.Statuses))
-	actHelp := "an act, repeatable: violation=TYPE[,sex=S][,age=A][,status=S][,count=N][,code=C][,party=P][,perpetrator=TEXT][,tag=T][,description=TEXT]"
+	actHelp := "an act, repeatable; `SPEC` is violation=TYPE[,sex=S][,age=A][,status=S][,count=N][,code=C][,party=P][,perpetrator=TEXT][,tag=T][,description=TEXT]"
 	if editing {
-		actHelp = "add an act, repeatable (same form as for 'incident add')"
+		actHelp = "add an act, repeatable; `SPEC` as for 'incident add'"
 	}
 	fs.StringArrayVar(&in.acts, "act", nil, actHelp)
-	fs.StringArrayVar(&in.sources, "source", nil, "link a source, repeatable: SOURCE[,connection=C][,reliability=R][,reference=TEXT][,act=N][,notes=TEXT]")
+	fs.StringArrayVar(&in.sources, "source", nil, "link a source, repeatable; `SPEC` is SOURCE[,connection=C][,reliability=R][,reference=TEXT][,act=N][,notes=TEXT]")
 	if editing {
 		fs.IntSliceVar(&in.removeActs, "remove-act", nil, "remove act `N` (numbered as 'incident show' lists them), repeatable")
 	}

@@ -129,3 +129,25 @@ func enumNames[T ~string](values []T) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// wrap breaks text into lines of at most width characters, indenting every
+// line after the first, for lists in help texts.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		n := len([]rune(word))
+		if i > 0 {
+			if line+1+n > width {
+				b.WriteString("\n" + indent)
+				line = 0
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += n
+	}
+	return b.String()
+}

@@ -34,16 +34,16 @@ type partyInput struct {
 var partyFieldFlags = []string{"name", "type", "parent", "abbreviation", "country", "description", "name-in", "alias", "remove-name"}
 
 func (in *partyInput) register(fs *pflag.FlagSet, editing bool) {
-	fs.StringVar(&in.name, "name", "", "the `name` Dossier displays (English by convention)")
+	fs.StringVar(&in.name, "name", "", "the `NAME` Dossier displays (English by convention)")
 	fs.StringVar(&in.typ, "type", "", "kind of party: "+enumNames(party.Types))
-	fs.StringVar(&in.parent, "parent", "", "the party this one is a unit of: its ID or `name`")
+	fs.StringVar(&in.parent, "parent", "", "the `PARTY` this one is a unit of: its ID or name")
 	fs.StringVar(&in.abbreviation, "abbreviation", "", "short form such as RSF")
-	fs.StringVar(&in.country, "country", "", "two-letter ISO 3166 country `code`")
+	fs.StringVar(&in.country, "country", "", "two-letter ISO 3166 country `CODE`")
 	fs.StringVar(&in.description, "description", "", "what the party is")
-	fs.StringArrayVar(&in.namesIn, "name-in", nil, "the name in another language, LANG=NAME (ar=حماس), repeatable")
-	fs.StringArrayVar(&in.aliases, "alias", nil, "another name it is known by, LANG=NAME, repeatable")
+	fs.StringArrayVar(&in.namesIn, "name-in", nil, "the name in another language, `LANG=NAME` (ar=حماس), repeatable")
+	fs.StringArrayVar(&in.aliases, "alias", nil, "another name it is known by, `LANG=NAME`, repeatable")
 	if editing {
-		fs.StringArrayVar(&in.removeNames, "remove-name", nil, "remove this other-language `name` or alias, repeatable")
+		fs.StringArrayVar(&in.removeNames, "remove-name", nil, "remove this other-language `NAME` or alias, repeatable")
 	}
 	fs.StringVarP(&in.file, "file", "f", "", "read the whole party as JSON from `FILE` (- for standard input)")
 }
@@ -251,8 +251,8 @@ func (c *cli) partyListCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.search, "search", "", "words in any of the party's names, in any script")
-	fl.StringVar(&f.typ, "type", "", "only this `type` of party")
-	fl.StringVar(&f.parent, "parent", "", "only the direct units of this party: ID or `name`")
+	fl.StringVar(&f.typ, "type", "", "only this `TYPE` of party")
+	fl.StringVar(&f.parent, "parent", "", "only the direct units of this `PARTY`: ID or name")
 	fl.BoolVar(&f.topLevel, "top-level", false, "only parties that are not a unit of another")
 	fl.IntVar(&f.limit, "limit", 0, "at most this many (0: all)")
 	fl.IntVar(&f.offset, "offset", 0, "skip this many first")

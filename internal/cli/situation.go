@@ -65,8 +65,8 @@ listed in the annex of the Secretary-General's report.`,
 		}),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&s.Name, "name", "", "the situation's `name`, unique")
-	fl.StringVar(&s.CountryCode, "country", "", "two-letter ISO 3166 country `code` (none for a region)")
+	fl.StringVar(&s.Name, "name", "", "the situation's `NAME`, unique")
+	fl.StringVar(&s.CountryCode, "country", "", "two-letter ISO 3166 country `CODE` (none for a region)")
 	fl.BoolVar(&s.OnAgenda, "on-agenda", false, "the situation is on the Security Council's agenda")
 	fl.StringVar(&class, "conflict-class", "", "legal classification: "+enumNames(situation.ConflictClasses))
 	fl.StringVar(&setting, "setting", "", "how the annual report groups it: "+enumNames(situation.Settings))
