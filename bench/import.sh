@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Import benchmark: on one synthetic CSV set, compare
+#   (a) the practical limit — the sqlite3 shell's .import --csv into bare
+#       tables (the CSV's columns, no indexes, no constraints), and
+#   (b) `dossier import DIR` into a fresh SQLite data directory,
+# reporting wall time, records per second, peak RSS and the ratio (b)/(a).
+#
+#   bench/import.sh [-n INCIDENTS] [-seed SEED] [-runs RUNS] [-work DIR] [-keep]
+#
+# Defaults: 1,000,000 incidents, seed 1, 3 runs, work files under bench/out/.
+# Needs sqlite3 and GNU time (/usr/bin/time; apt-get install time).
+set -euo pipefail
+
+n=1000000 seed=1 runs=3 keep=0
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$root/bench/out
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) n=$2; shift 2 ;;
+	-seed) seed=$2; shift 2 ;;
+	-runs) runs=$2; shift 2 ;;
+	-work) work=$2; shift 2 ;;
+	-keep) keep=1; shift ;;
+	*) echo "usage: $0 [-n INCIDENTS] [-seed SEED] [-runs RUNS] [-work DIR] [-keep]" >&2; exit 2 ;;
+	esac
+done
+for tool in sqlite3 /usr/bin/time go; do
+	command -v "$tool" >/dev/null || { echo "import.sh: $tool is missing" >&2; exit 1; }
+done
+
+csv=$work/csv-$n-seed$seed
+mkdir -p "$work"
+cd "$root"
+if [ ! -f "$csv/information_links.csv" ]; then
+	go run ./bench/gen -n "$n" -seed "$seed" -out "$csv"
+fi
+bin=$work/bin
+mkdir -p "$bin"
+go build -o "$bin/dossier" ./cmd/dossier
+
+rows() { echo $(( $(wc -l <"$1") - 1 )); } # no field of the synthetic set spans lines
+incidents=$(rows "$csv/incidents.csv")
+acts=$(rows "$csv/acts.csv")
+
+# measure LABEL CMD…: runs CMD under GNU time, appends "label wall_s cpu_s maxrss_kib" to $results.
+# CPU time (user + system) is reported beside wall time because the machine
+# may be shared: it is less disturbed by other processes than wall time.
+results=$work/import-results.txt
+: >"$results"
+measure() {
+	local label=$1; shift
+	local t; t=$(mktemp)
+	/usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >"$work/$label.log" 2>&1 || {
+		echo "import.sh: $label failed:" >&2; tail -20 "$work/$label.log" >&2; cat "$t" >&2; exit 1; }
+	read -r secs user sys kib <"$t"; rm -f "$t"
+	local cpu; cpu=$(echo "$user + $sys" | bc -l)
+	echo "$label $secs $cpu $kib" >>"$results"
+	printf '%-8s %8.2f s wall  %8.2f s CPU  %7.1f MiB peak RSS  (load average %s)\n' "$label" "$secs" "$cpu" \
+		"$(echo "$kib/1024" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# (a) bare tables: the CSV's own columns, all TEXT, nothing else.
+bare_script=$work/bare.sql
+{
+	for f in "$csv"/*.csv; do
+		t=$(basename "$f" .csv)
+		cols=$(head -1 "$f" | sed 's/,/ TEXT, /g')
+		echo "CREATE TABLE $t ($cols TEXT);"
+		echo ".import --csv --skip 1 '$f' $t"
+	done
+} >"$bare_script"
+
+for run in $(seq "$runs"); do
+	rm -f "$work/bare.db"
+	measure bare sqlite3 "$work/bare.db" ".read $bare_script"
+	rm -rf "$work/data"
+	measure dossier "$bin/dossier" --data "$work/data" import "$csv"
+	du -sh "$work/bare.db" "$work/data" | sed 's/^/size    /'
+done
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+col() { awk -v l="$1" -v c="$2" '$1==l{print $c}' "$results" | median; }
+bare_s=$(col bare 2) bare_cpu=$(col bare 3) bare_kib=$(col bare 4)
+dossier_s=$(col dossier 2) dossier_cpu=$(col dossier 3) dossier_kib=$(col dossier 4)
+echo
+echo "set: $csv ($incidents incidents, $acts acts), $runs run(s), medians:"
+printf '(a) sqlite3 .import, bare tables: %8.2f s wall %8.2f s CPU %7.1f MiB\n' "$bare_s" "$bare_cpu" "$(echo "$bare_kib/1024" | bc -l)"
+printf '(b) dossier import:               %8.2f s wall %8.2f s CPU %7.1f MiB  %8.0f incidents/s  %8.0f acts/s\n' \
+	"$dossier_s" "$dossier_cpu" "$(echo "$dossier_kib/1024" | bc -l)" "$(echo "$incidents/$dossier_s" | bc -l)" "$(echo "$acts/$dossier_s" | bc -l)"
+printf 'ratio (b)/(a): %.2f wall, %.2f CPU (target ≤ 3); peak memory target < 500 MiB\n' \
+	"$(echo "$dossier_s/$bare_s" | bc -l)" "$(echo "$dossier_cpu/$bare_cpu" | bc -l)"
+if [ "$keep" = 0 ]; then
+	rm -rf "$work/bare.db" "$work/data"
+fi
