@@ -10,7 +10,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/app"
@@ -34,15 +33,14 @@ type route struct {
 }
 
 type handler struct {
-	mux    *http.ServeMux
-	routes []route
+	mux *http.ServeMux
 }
 
 // New returns the API's handler. It answers paths under /api/v1/ as they
 // arrive, without any prefix stripped.
 func New(a *app.App) http.Handler {
-	h := &handler{mux: http.NewServeMux(), routes: routes(a)}
-	for _, rt := range h.routes {
+	h := &handler{mux: http.NewServeMux()}
+	for _, rt := range routes(a) {
 		h.mux.Handle(rt.method+" "+rt.path, serve(rt.handle))
 	}
 	return h
@@ -122,7 +120,7 @@ func (h *handler) allowed(r *http.Request) []string {
 			out = append(out, m)
 		}
 	}
-	return slices.Compact(out)
+	return out
 }
 
 // serve adapts a handler: it names the actor for writes and turns a returned

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -79,5 +81,26 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	if _, ok := doc["paths"].(map[string]any)["/incidents/{id}/history/{version}"]; !ok {
 		t.Error("the served document lacks /incidents/{id}/history/{version}")
+	}
+}
+
+// TestDocsCoverAPI keeps docs/api.md honest: it names every problem type
+// and every vocabulary the API has.
+func TestDocsCoverAPI(t *testing.T) {
+	docs, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{typeInvalidRequest, typeMalformedJSON, typeValidation, typeNotFound, typeConflict,
+		typeMethodNotAllowed, typeTooLarge, typeUnsupportedMedia, typeImportRejected, typeInternal} {
+		name := strings.TrimPrefix(typ, "urn:dossier:problem:")
+		if !bytes.Contains(docs, []byte("`"+name+"`")) {
+			t.Errorf("docs/api.md does not explain the problem type %s", name)
+		}
+	}
+	for name := range vocabularyList() {
+		if !bytes.Contains(docs, []byte("`"+name+"`")) {
+			t.Errorf("docs/api.md does not list the vocabulary %s", name)
+		}
 	}
 }
