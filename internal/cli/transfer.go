@@ -51,7 +51,7 @@ Either way, rejected rows make the exit code 3.`,
 				report, err = transfer.ImportFile(ctx, a, path, opts)
 			}
 			if err != nil {
-				return fmt.Errorf("import %s: %w", path, err)
+				return err // transfer's errors name the file
 			}
 			if asJSON {
 				if err := writeJSON(c.stdout, report); err != nil {
