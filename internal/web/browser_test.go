@@ -193,7 +193,7 @@ func (b *browser) screenshot(name string) {
 
 func (b *browser) wantText(sel string, wants ...string) {
 	b.t.Helper()
-	got := b.text(sel)
+	got := strings.ReplaceAll(b.text(sel), "\u00a0", " ")
 	for _, w := range wants {
 		if !strings.Contains(got, w) {
 			b.t.Errorf("%s reads %q, which lacks %q", sel, got, w)

@@ -226,8 +226,12 @@ func (l *localizer) Day(s string) string {
 	if err != nil {
 		return s
 	}
-	return l.digits(l.T("date.day", "day", strconv.Itoa(t.Day()), "month", l.month(t.Month()), "year", strconv.Itoa(t.Year())))
+	return keepTogether(l.digits(l.T("date.day", "day", strconv.Itoa(t.Day()), "month", l.month(t.Month()), "year", strconv.Itoa(t.Year()))))
 }
+
+// keepTogether stops a line breaking inside a date: a range may break
+// between its two days, never inside one.
+func keepTogether(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
 
 func (l *localizer) month(m time.Month) string { return l.T("month." + strconv.Itoa(int(m))) }
 
@@ -247,7 +251,7 @@ func (l *localizer) Date(d record.Date) string {
 	}
 	switch d.Precision {
 	case record.DateMonth:
-		return l.digits(l.T("date.month", "month", l.month(start.Month()), "year", strconv.Itoa(start.Year())))
+		return keepTogether(l.digits(l.T("date.month", "month", l.month(start.Month()), "year", strconv.Itoa(start.Year()))))
 	case record.DateYear:
 		return l.digits(strconv.Itoa(start.Year()))
 	case record.DateRange:
@@ -265,8 +269,8 @@ func (l *localizer) span(start, end time.Time) string {
 		return l.Day(start.Format("2006-01-02"))
 	}
 	if start.Year() == end.Year() && start.Month() == end.Month() {
-		return l.digits(l.T("date.range_same_month", "from", strconv.Itoa(start.Day()), "to", strconv.Itoa(end.Day()),
-			"month", l.month(start.Month()), "year", strconv.Itoa(start.Year())))
+		return keepTogether(l.digits(l.T("date.range_same_month", "from", strconv.Itoa(start.Day()), "to", strconv.Itoa(end.Day()),
+			"month", l.month(start.Month()), "year", strconv.Itoa(start.Year()))))
 	}
 	return l.T("date.range", "from", l.Day(start.Format("2006-01-02")), "to", l.Day(end.Format("2006-01-02")))
 }

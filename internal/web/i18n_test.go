@@ -491,9 +491,18 @@ func TestLocalizer(t *testing.T) {
 		{"ar range", errorMessage(loc("ar"), record.FieldError{Field: "place.latitude", Code: "out_of_range", Message: "must be between -90 and 90"}), "يجب أن تكون القيمة بين -٩٠ و٩٠."},
 	}
 	for _, tt := range tests {
-		if tt.got != tt.want {
+		if got := strings.ReplaceAll(tt.got, "\u00a0", " "); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+func TestDatesDoNotBreakInsideADay(t *testing.T) {
+	cats := mustCatalogs(t)
+	l := &localizer{lang: languages[0], cat: cats["en"]}
+	got := l.Date(record.Date{Start: "2023-10-07", End: "2024-12-31", Precision: record.DateRange})
+	if got != "7\u00a0October\u00a02023 – 31\u00a0December\u00a02024" {
+		t.Errorf("range %q: a line may break only between its two days", got)
 	}
 }
 

@@ -55,7 +55,7 @@ func TestPartyPages(t *testing.T) {
 
 		top := e.get("/parties/"+e.hamas.ID, "en")
 		top.contains(t, `<ul class="tree">`, "Izz ad-Din al-Qassam Brigades", "Nukhba force", "1 incident",
-			`<td lang="ar" dir="auto">حركة المقاومة الإسلامية</td><td>Arabic</td>`, `<td lang="he" dir="auto">חמאס</td><td>Hebrew</td>`)
+			`<td><bdi lang="ar">حركة المقاومة الإسلامية</bdi></td><td>Arabic</td>`, `<td><bdi lang="he">חמאס</bdi></td><td>Hebrew</td>`)
 		// In Arabic, the party is called by its Arabic name.
 		e.get("/parties/"+e.hamas.ID, "ar").contains(t, `<h1><bdi>حركة المقاومة الإسلامية</bdi>`)
 
