@@ -137,7 +137,7 @@ func serve(fn handlerFunc) http.Handler {
 // withActor names the API as the actor unless an outer layer (accounts,
 // later) already named someone.
 func withActor(ctx context.Context) context.Context {
-	if record.Actor(ctx) != "unknown" {
+	if record.HasActor(ctx) {
 		return ctx
 	}
 	return record.WithActor(ctx, Actor)

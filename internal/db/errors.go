@@ -1,7 +1,6 @@
 package db
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,23 +39,4 @@ func Explain(err error) error {
 		return fmt.Errorf("%w", ErrMissingReference)
 	}
 	return err
-}
-
-// ExpectOne checks that an update touched exactly one row. When it touched
-// none, probe tells whether the record is gone (ErrNotFound) or was changed
-// by someone else since it was read (ErrConflict).
-func ExpectOne(res sql.Result, probe func() error) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 1 {
-		return nil
-	}
-	if err := probe(); errors.Is(err, ErrNotFound) {
-		return ErrNotFound
-	} else if err != nil {
-		return err
-	}
-	return ErrConflict
 }

@@ -98,8 +98,10 @@ func (f *Filter) Validate() error {
 		errs.Add("limit", "out_of_range", "must be between 1 and %d", MaxPage)
 	}
 	if f.Cursor != "" {
-		if _, err := decodeCursor(f.Cursor); err != nil {
+		if c, err := decodeCursor(f.Cursor); err != nil {
 			errs.Add("cursor", "invalid_cursor", "is not a cursor this server issued")
+		} else if c.Sort != f.Sort {
+			errs.Add("cursor", "cursor_sort_mismatch", "was issued for another sort order; start again from the first page")
 		}
 	}
 	return errs.Err()
@@ -115,7 +117,10 @@ type Page struct {
 	TotalCapped bool `json:"total_capped,omitempty"`
 }
 
+// cursor marks where a page ended, in the order it was sorted by: reusing
+// it with another order would skip or repeat incidents, so that is refused.
 type cursor struct {
+	Sort  Sort   `json:"s"`
 	Value string `json:"v"`
 	ID    string `json:"id"`
 }
@@ -189,7 +194,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if len(page.Incidents) > f.Limit {
 		page.Incidents = page.Incidents[:f.Limit]
 		last := page.Incidents[f.Limit-1]
-		page.Next = encodeCursor(cursor{Value: sortValue(f.Sort, &last), ID: last.ID})
+		page.Next = encodeCursor(cursor{Sort: f.Sort, Value: sortValue(f.Sort, &last), ID: last.ID})
 	}
 	ptrs := make([]*Incident, len(page.Incidents))
 	for i := range page.Incidents {

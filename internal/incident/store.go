@@ -81,27 +81,16 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 			in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read}
-		const update = `UPDATE incidents SET title = $1, summary = $2, situation_id = $3, place_name = $4,
+		update := `UPDATE incidents SET title = $1, summary = $2, situation_id = $3, place_name = $4,
 			place_admin_area = $5, place_country = $6, latitude = $7, longitude = $8, location_precision = $9,
 			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
 			updated_at = $16, updated_by = $17`
-		var res sql.Result
-		var err error
+		update += ` WHERE id = $18 AND version = $19`
 		if tx.Dialect() == db.Postgres {
-			res, err = tx.Exec(ctx, update+`, search = to_tsvector('simple', $20) WHERE id = $18 AND version = $19`,
-				append(args, searchDocument(in))...)
-		} else {
-			res, err = tx.Exec(ctx, update+` WHERE id = $18 AND version = $19`, args...)
+			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $20) WHERE`, 1)
+			args = append(args, searchDocument(in))
 		}
-		if err != nil {
-			return fmt.Errorf("update incident %s: %w", in.ID, db.Explain(err))
-		}
-		if err := db.ExpectOne(res, func() error {
-			if ok, err := tx.Exists(ctx, "incidents", in.ID); err != nil || ok {
-				return err
-			}
-			return db.ErrNotFound
-		}); err != nil {
+		if err := record.UpdateRow(ctx, tx, "incidents", &in.Meta, update+` RETURNING created_at, created_by`, args...); err != nil {
 			in.Version = read
 			return err
 		}

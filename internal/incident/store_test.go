@@ -2,10 +2,12 @@ package incident_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
@@ -134,6 +136,17 @@ func testUpdate(t *testing.T, f *fixture, d *db.DB) {
 	if in.Version != 2 || in.UpdatedBy != "test:reviewer" {
 		t.Errorf("after update: version %d by %s", in.Version, in.UpdatedBy)
 	}
+	if !in.CreatedAt.Equal(stale.CreatedAt) || in.CreatedBy != "test:analyst" {
+		t.Errorf("update changed the creation stamps: %v by %s", in.CreatedAt, in.CreatedBy)
+	}
+	// A caller that does not carry the creation stamps still records them.
+	bare := *in
+	bare.CreatedAt, bare.CreatedBy = time.Time{}, ""
+	bare.Acts = slices.Clone(in.Acts)
+	if err := f.store.Update(editor, &bare); err != nil {
+		t.Fatal(err)
+	}
+	*in = bare
 	stale.Title = "Overwrite"
 	if err := f.store.Update(f.ctx, &stale); !errors.Is(err, db.ErrConflict) {
 		t.Errorf("stale update: got %v, want ErrConflict", err)
@@ -151,8 +164,12 @@ func testUpdate(t *testing.T, f *fixture, d *db.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(revs) != 2 || revs[0].Actor != "test:analyst" || revs[1].Actor != "test:reviewer" || revs[1].Action != record.Updated {
+	if len(revs) != 3 || revs[0].Actor != "test:analyst" || revs[1].Actor != "test:reviewer" || revs[1].Action != record.Updated {
 		t.Fatalf("history: %+v", revs)
+	}
+	var last incident.Incident
+	if err := json.Unmarshal(revs[2].Snapshot, &last); err != nil || last.CreatedBy != "test:analyst" || !last.CreatedAt.Equal(in.CreatedAt) {
+		t.Errorf("the last revision's snapshot lost the creation stamps: %v by %q (%v)", last.CreatedAt, last.CreatedBy, err)
 	}
 	changes, err := record.Diff(revs[0].Snapshot, revs[1].Snapshot)
 	if err != nil {
@@ -276,6 +293,17 @@ func TestList(t *testing.T) {
 			page, _ := f.store.List(f.ctx, incident.Filter{Sort: incident.OldestFirst, SituationID: f.sudan.ID})
 			if got := titles(page.Incidents); !slices.Equal(got, []string{"Undated account", "El Geneina", "اغتصاب في الجنينة"}) {
 				t.Errorf("oldest first: %q", got)
+			}
+		})
+
+		t.Run("a cursor belongs to its sort order", func(t *testing.T) {
+			page, err := f.store.List(f.ctx, incident.Filter{Sort: incident.ByTitle, Limit: 2})
+			if err != nil || page.Next == "" {
+				t.Fatalf("first page: %v", err)
+			}
+			_, err = f.store.List(f.ctx, incident.Filter{Sort: incident.NewestFirst, Limit: 2, Cursor: page.Next})
+			if errs, _ := record.AsErrors(err); errs.For("cursor") == nil {
+				t.Errorf("a cursor reused with another sort: %v", err)
 			}
 		})
 

@@ -61,15 +61,12 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		}
 		read := p.Version
 		record.Stamp(ctx, &p.Meta, record.Updated)
-		res, err := tx.Exec(ctx, `UPDATE parties SET name = $1, abbreviation = $2, type = $3, parent_id = $4,
-			country_code = $5, description = $6, version = $7, updated_at = $8, updated_by = $9
-			WHERE id = $10 AND version = $11`,
+		err := record.UpdateRow(ctx, tx, "parties", &p.Meta, `UPDATE parties SET name = $1, abbreviation = $2, type = $3,
+			parent_id = $4, country_code = $5, description = $6, version = $7, updated_at = $8, updated_by = $9
+			WHERE id = $10 AND version = $11 RETURNING created_at, created_by`,
 			p.Name, p.Abbreviation, string(p.Type), db.NullIfEmpty(p.ParentID), p.CountryCode, p.Description,
 			p.Version, db.FormatTime(p.UpdatedAt), p.UpdatedBy, p.ID, read)
 		if err != nil {
-			return fmt.Errorf("update party %s: %w", p.ID, db.Explain(err))
-		}
-		if err := db.ExpectOne(res, func() error { _, err := get(ctx, tx.QueryRow, p.ID); return err }); err != nil {
 			p.Version = read
 			return err
 		}

@@ -41,6 +41,12 @@ func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }
 
+// HasActor reports whether ctx names who is acting.
+func HasActor(ctx context.Context) bool {
+	a, ok := ctx.Value(actorKey{}).(string)
+	return ok && a != ""
+}
+
 // Actor is who is acting, as set by WithActor.
 func Actor(ctx context.Context) string {
 	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {

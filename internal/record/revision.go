@@ -2,7 +2,9 @@ package record
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -192,4 +194,29 @@ func flatten(prefix string, v any, out map[string]string) {
 			out[prefix] = s
 		}
 	}
+}
+
+// UpdateRow runs update — an UPDATE of one row of table that ends with
+// "WHERE id = … AND version = … RETURNING created_at, created_by" — and
+// keeps the stored creation stamps in m, so the revision snapshot holds
+// them whatever the caller sent. No row means the record is gone
+// (db.ErrNotFound) or was changed since it was read (db.ErrConflict).
+func UpdateRow(ctx context.Context, tx *db.Tx, table string, m *Meta, update string, args ...any) error {
+	var created string
+	err := tx.QueryRow(ctx, update, args...).Scan(&created, &m.CreatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		exists, err := tx.Exists(ctx, table, m.ID)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return db.ErrNotFound
+		}
+		return db.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", table, m.ID, db.Explain(err))
+	}
+	m.CreatedAt, err = db.ParseTime(created)
+	return err
 }

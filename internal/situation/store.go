@@ -48,17 +48,14 @@ func (s *Store) Update(ctx context.Context, sit *Situation) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		read := sit.Version
 		record.Stamp(ctx, &sit.Meta, record.Updated)
-		res, err := tx.Exec(ctx, `UPDATE situations SET name = $1, country_code = $2, on_sc_agenda = $3,
-			conflict_class = $4, setting = $5, description = $6, version = $7, updated_at = $8, updated_by = $9
-			WHERE id = $10 AND version = $11`,
+		err := record.UpdateRow(ctx, tx, "situations", &sit.Meta, `UPDATE situations SET name = $1, country_code = $2,
+			on_sc_agenda = $3, conflict_class = $4, setting = $5, description = $6, version = $7, updated_at = $8,
+			updated_by = $9 WHERE id = $10 AND version = $11 RETURNING created_at, created_by`,
 			sit.Name, sit.CountryCode, sit.OnAgenda, string(sit.ConflictClass), string(sit.Setting), sit.Description,
 			sit.Version, db.FormatTime(sit.UpdatedAt), sit.UpdatedBy, sit.ID, read)
 		if err != nil {
-			return duplicateAsFieldError(fmt.Errorf("update situation %s: %w", sit.ID, db.Explain(err)))
-		}
-		if err := db.ExpectOne(res, func() error { _, err := s.get(ctx, tx, sit.ID); return err }); err != nil {
 			sit.Version = read
-			return err
+			return duplicateAsFieldError(err)
 		}
 		return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Updated, sit)
 	})
@@ -92,14 +89,6 @@ func (s *Store) Get(ctx context.Context, id string) (*Situation, error) {
 		return nil, fmt.Errorf("read situation %s: %w", id, err)
 	}
 	return sit, nil
-}
-
-func (s *Store) get(ctx context.Context, tx *db.Tx, id string) (*Situation, error) {
-	sit, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM situations WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, db.ErrNotFound
-	}
-	return sit, err
 }
 
 // FindByName returns the situation with exactly this name.

@@ -51,15 +51,12 @@ func (s *Store) Update(ctx context.Context, src *Source) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		read := src.Version
 		record.Stamp(ctx, &src.Meta, record.Updated)
-		res, err := tx.Exec(ctx, `UPDATE sources SET kind = $1, title = $2, organisation = $3, url = $4,
-			document_symbol = $5, published_on = $6, language = $7, reliability = $8, description = $9,
-			version = $10, updated_at = $11, updated_by = $12 WHERE id = $13 AND version = $14`,
+		err := record.UpdateRow(ctx, tx, "sources", &src.Meta, `UPDATE sources SET kind = $1, title = $2, organisation = $3,
+			url = $4, document_symbol = $5, published_on = $6, language = $7, reliability = $8, description = $9,
+			version = $10, updated_at = $11, updated_by = $12 WHERE id = $13 AND version = $14 RETURNING created_at, created_by`,
 			string(src.Kind), src.Title, src.Organisation, src.URL, src.DocumentSymbol, src.PublishedOn, src.Language,
 			string(src.Reliability), src.Description, src.Version, db.FormatTime(src.UpdatedAt), src.UpdatedBy, src.ID, read)
 		if err != nil {
-			return fmt.Errorf("update source %s: %w", src.ID, err)
-		}
-		if err := db.ExpectOne(res, func() error { _, err := get(ctx, tx.QueryRow, src.ID); return err }); err != nil {
 			src.Version = read
 			return err
 		}
