@@ -131,6 +131,7 @@ type incidentListPage struct {
 	First, Last  int // the rows shown, counted from 1
 	NextURL      string
 	PrevURL      string
+	FirstURL     string // the same filters, from the first page
 	ResetURL     string
 	Empty        bool // nothing is recorded at all
 }
@@ -176,6 +177,10 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 		data.NextURL = q.nextURL(page.Next)
 	}
 	data.PrevURL = q.prevURL()
+	data.FirstURL = "/incidents"
+	if e := q.values().Encode(); e != "" {
+		data.FirstURL += "?" + e
+	}
 	if page.Total == 0 && !q.Filtered() && !data.Errors.Any() {
 		data.Empty = true
 	}

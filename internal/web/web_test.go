@@ -499,7 +499,9 @@ func TestIncidentListPaging(t *testing.T) {
 	if !strings.Contains(next, "sort=title") || !strings.Contains(next, "limit=1") {
 		t.Errorf("the next link drops the filters: %s", next)
 	}
-	e.get("/incidents?cursor=garbage", "en").wantStatus(t, http.StatusBadRequest)
+	bad := e.get("/incidents?cursor=garbage&sort=title", "en")
+	bad.wantStatus(t, http.StatusBadRequest)
+	bad.contains(t, "This page link is no longer valid", `<a class="button" href="/incidents?sort=title">Go to the first page</a>`)
 }
 
 var relLink = regexp.MustCompile(`<a class="button" href="([^"]+)" rel="(next|prev)">`)
