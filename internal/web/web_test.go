@@ -224,7 +224,7 @@ func TestIncidentCreateShowEditHistory(t *testing.T) {
 
 		edit := e.get("/incidents/"+id+"/edit", "en")
 		edit.wantStatus(t, http.StatusOK)
-		edit.contains(t, `name="version" value="1"`, `value="Zamzam camp attack"`, `name="acts[0].perpetrators[1].description" value="two men on a motorbike"`)
+		edit.contains(t, `name="version" value="1"`, `value="Zamzam camp attack"`, `name="acts[0].perpetrators[1].description"`, `>two men on a motorbike</textarea>`)
 
 		v := newIncidentValues("Zamzam camp attack, February 2024", e)
 		v.Set("version", "1")
@@ -321,12 +321,12 @@ func TestIncidentFormButtons(t *testing.T) {
 	r := e.post("/incidents/new", "en", v)
 	r.wantStatus(t, http.StatusOK)
 	r.contains(t, `name="acts[1].violation_type"`, `name="acts[1].id"`, "Act 2", `formaction="/incidents/new#act-2"`,
-		`value="two men on a motorbike"`, "Remove act 2")
+		`>two men on a motorbike</textarea>`, "Remove act 2")
 	r.lacks(t, `id="error-summary" `+"role") // no errors shown for a form being built
 
 	v.Set("op", "remove-perpetrator:0:0")
 	r = e.post("/incidents/new", "en", v)
-	r.contains(t, `name="acts[0].perpetrators[0].description" value="two men on a motorbike"`)
+	r.contains(t, `id="f-acts-0-perpetrators-0-description" name="acts[0].perpetrators[0].description" rows="2" dir="auto" aria-describedby="f-acts-0-perpetrators-0-description-hint">two men on a motorbike</textarea>`)
 	r.lacks(t, `name="acts[0].perpetrators[1].party_id"`, "in RSF uniform")
 
 	v.Set("op", "add-perpetrator:0")
