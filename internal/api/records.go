@@ -108,9 +108,6 @@ func (res *resource[T]) edit(w http.ResponseWriter, r *http.Request) error {
 		return conflict()
 	}
 	m.ID, m.Version = id, version
-	// The store keeps the creation stamps in its table but snapshots the
-	// record it is given into the history: give it the stored ones.
-	m.CreatedAt, m.CreatedBy = res.meta(current).CreatedAt, res.meta(current).CreatedBy
 	if err := res.update(r.Context(), x); err != nil {
 		return res.explain(err)
 	}

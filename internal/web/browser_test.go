@@ -42,8 +42,8 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is required in CI (CI=true) but was not found at /usr/bin/chromium")
+	if os.Getenv("CI") == "true" || os.Getenv("DOSSIER_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("Chromium is required here (CI=true or DOSSIER_REQUIRE_CHROMIUM=1) but was not found at /usr/bin/chromium")
 	}
 	t.Skip("SKIPPING browser tests: Chromium not found at /usr/bin/chromium (install the chromium package, or set DOSSIER_CHROMIUM)")
 	return ""

@@ -403,13 +403,7 @@ func (h *handler) incidentSave(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	if editing {
-		// A revision holds the whole record: keep the creation stamps the
-		// form does not carry, or history would show them erased.
-		var current *incident.Incident
-		if current, err = h.app.Incidents.Get(r.Context(), in.ID); err == nil {
-			in.CreatedAt, in.CreatedBy = current.CreatedAt, current.CreatedBy
-			err = h.app.Incidents.Update(writer(r), in)
-		}
+		err = h.app.Incidents.Update(writer(r), in)
 	} else {
 		err = h.app.Incidents.Create(writer(r), in)
 	}

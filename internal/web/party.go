@@ -316,13 +316,7 @@ func (h *handler) partySave(w http.ResponseWriter, r *http.Request) {
 	p := f.party()
 	var err error
 	if editing {
-		// A revision holds the whole record: keep the creation stamps the
-		// form does not carry, or history would show them erased.
-		var current *party.Party
-		if current, err = h.app.Parties.Get(r.Context(), p.ID); err == nil {
-			p.CreatedAt, p.CreatedBy = current.CreatedAt, current.CreatedBy
-			err = h.app.Parties.Update(writer(r), p)
-		}
+		err = h.app.Parties.Update(writer(r), p)
 	} else {
 		err = h.app.Parties.Create(writer(r), p)
 	}

@@ -156,13 +156,7 @@ func (h *handler) situationSave(w http.ResponseWriter, r *http.Request) {
 	l := h.localizer(r)
 	var err error
 	if editing {
-		// A revision holds the whole record: keep the creation stamps the
-		// form does not carry, or history would show them erased.
-		var current *situation.Situation
-		if current, err = h.app.Situations.Get(r.Context(), s.ID); err == nil {
-			s.CreatedAt, s.CreatedBy = current.CreatedAt, current.CreatedBy
-			err = h.app.Situations.Update(writer(r), s)
-		}
+		err = h.app.Situations.Update(writer(r), s)
 	} else {
 		err = h.app.Situations.Create(writer(r), s)
 	}

@@ -125,13 +125,7 @@ func (h *handler) sourceSave(w http.ResponseWriter, r *http.Request) {
 	l := h.localizer(r)
 	var err error
 	if editing {
-		// A revision holds the whole record: keep the creation stamps the
-		// form does not carry, or history would show them erased.
-		var current *source.Source
-		if current, err = h.app.Sources.Get(r.Context(), s.ID); err == nil {
-			s.CreatedAt, s.CreatedBy = current.CreatedAt, current.CreatedBy
-			err = h.app.Sources.Update(writer(r), s)
-		}
+		err = h.app.Sources.Update(writer(r), s)
 	} else {
 		err = h.app.Sources.Create(writer(r), s)
 	}
