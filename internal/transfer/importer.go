@@ -152,19 +152,32 @@ func (im *importer) reject(o origin, problems []problem) {
 	}
 }
 
-// write runs a domain Insert inside a savepoint, so that a row the database
-// refuses is undone alone and the transaction goes on (PostgreSQL would
-// otherwise refuse every later statement). It returns the problems that
-// reject the record, or an error when the import cannot go on.
+// guarded reports whether writes need savepoints. A partial import must
+// undo a refused record's own writes and keep the others; PostgreSQL
+// refuses every statement after an error unless it is rolled back to a
+// savepoint. An all-or-nothing import on SQLite needs neither: a refused
+// statement leaves the transaction usable, and any rejection rolls the
+// whole import back. Savepoints slow SQLite down, so it goes without.
+func (im *importer) guarded() bool { return im.opts.Partial || im.tx.Dialect() != db.SQLite }
+
+// write runs a domain Insert, inside a savepoint when guarded, so that a
+// row the database refuses is undone alone and the transaction goes on. It
+// returns the problems that reject the record, or an error when the import
+// cannot go on.
 func (im *importer) write(insert func() error) ([]problem, error) {
-	err := im.tx.Savepoint(im.ctx, insert)
+	var err error
+	if im.guarded() {
+		err = im.tx.Savepoint(im.ctx, insert)
+		if _, ok := record.AsErrors(err); ok || (err != nil && rowError(err)) {
+			if err := im.releaseSavepoint(); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		err = insert()
+	}
 	if err == nil {
 		return nil, nil
-	}
-	if _, ok := record.AsErrors(err); ok || rowError(err) {
-		if err := im.releaseSavepoint(); err != nil {
-			return nil, err
-		}
 	}
 	if errs, ok := record.AsErrors(err); ok {
 		out := make([]problem, len(errs))
@@ -265,8 +278,17 @@ func prepareMeta(m *record.Meta, problems *[]problem) {
 		m.ID = strings.ToLower(m.ID)
 	}
 	m.Version = 0
-	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
-	m.UpdatedAt = m.UpdatedAt.UTC().Truncate(time.Microsecond)
+	for _, t := range []struct {
+		at    *time.Time
+		field string
+	}{{&m.CreatedAt, "created_at"}, {&m.UpdatedAt, "updated_at"}} {
+		*t.at = t.at.UTC().Truncate(time.Microsecond)
+		// Stored as text whose order is time order: four-digit years only.
+		if !t.at.IsZero() && (t.at.Year() < 1 || t.at.Year() > 9999) {
+			*problems = append(*problems, problem{t.field, "is not a time between the years 1 and 9999"})
+			*t.at = time.Time{}
+		}
+	}
 	if !m.CreatedAt.IsZero() && !m.UpdatedAt.IsZero() && m.UpdatedAt.Before(m.CreatedAt) {
 		*problems = append(*problems, problem{"updated_at", "is before created_at"})
 	}
