@@ -17,6 +17,7 @@ import (
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -458,4 +459,66 @@ func TestAmbiguousNames(t *testing.T) {
 		{"incidents.csv", 2, "", "perpetrators.csv row 2"},
 		{"acts.csv", 2, "incident_id", "was rejected"},
 	})
+}
+
+func TestRefusedByTheDatabase(t *testing.T) {
+	// Duplicates the database finds: an ID already stored, and an act ID
+	// used by two incidents of the file. References by ID to records that
+	// do not exist. Each is rejected on its row, whichever the engine and
+	// the mode, and a partial import keeps exactly the rest.
+	files := map[string]string{
+		"parties.csv": expand("id,name,type,parent_id\n{11},Unit of a missing party,criminal_gang,{99}\n"),
+		"incidents.csv": expand(`id,title,situation_id
+{1},Already stored,
+{2},Good,
+{3},Reuses an act ID,
+{4},Missing references,{98}
+`),
+		"acts.csv": expand(`id,incident_id,violation_type
+{21},{2},rape
+{21},{3},rape
+{22},{4},rape
+`),
+		"perpetrators.csv":      expand("act_id,party_id\n{22},{97}\n"),
+		"information_links.csv": expand("incident_id,source_id\n{4},{96}\n"),
+	}
+	wants := []want{
+		{"parties.csv", 2, "parent_id", "no party has ID " + id(99)},
+		{"incidents.csv", 2, "id", "already exists"},
+		{"incidents.csv", 4, "", "acts.csv row 3"},
+		{"acts.csv", 3, "id", "an act with this ID already exists"},
+		{"incidents.csv", 5, "situation_id", "no situation has ID " + id(98)},
+		{"perpetrators.csv", 2, "party_id", "no party has ID " + id(97)},
+		{"information_links.csv", 2, "source_id", "no source has ID " + id(96)},
+		{"acts.csv", 4, "incident_id", "was rejected"},
+	}
+	for _, partial := range []bool{false, true} {
+		t.Run(fmt.Sprintf("partial=%v", partial), func(t *testing.T) {
+			dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+				a := app.New(d)
+				stored := &incident.Incident{Meta: record.Meta{ID: id(1)}, Title: "Stored before"}
+				if err := a.Incidents.Create(ctx, stored); err != nil {
+					t.Fatal(err)
+				}
+				rep, err := transfer.ImportFile(ctx, a, writeDir(t, files), transfer.Options{Partial: partial})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkRejections(t, rep, wants)
+				c := dump(t, a)
+				if !partial {
+					if rep.Committed || len(c.Incidents) != 1 || len(c.Parties) != 0 {
+						t.Errorf("committed %v; the store holds %d incidents, %d parties", rep.Committed, len(c.Incidents), len(c.Parties))
+					}
+					return
+				}
+				if !rep.Committed || rep.Imported != (transfer.Counts{Incidents: 1, Acts: 1}) {
+					t.Errorf("committed %v, imported %+v", rep.Committed, rep.Imported)
+				}
+				if len(c.Incidents) != 2 || c.Incidents[1].ID != id(2) || len(c.Incidents[1].Acts) != 1 {
+					t.Errorf("incidents %+v", c.Incidents)
+				}
+			})
+		})
+	}
 }
