@@ -29,8 +29,23 @@ func benchSet(b *testing.B) (string, synth.Counts) {
 // into a fresh SQLite store, in one all-or-nothing transaction.
 func BenchmarkImportCSV(b *testing.B) {
 	dir, counts := benchSet(b)
-	benchImport(b, dir, counts)
+	benchImport(b, dir, counts, transfer.Options{}, sqliteStore)
 }
+
+// BenchmarkImportCSVPartial is the same import with Options.Partial, which
+// writes incidents in batches under savepoints.
+func BenchmarkImportCSVPartial(b *testing.B) {
+	dir, counts := benchSet(b)
+	benchImport(b, dir, counts, transfer.Options{Partial: true}, sqliteStore)
+}
+
+// BenchmarkImportCSVPostgres imports the set into PostgreSQL.
+func BenchmarkImportCSVPostgres(b *testing.B) {
+	dir, counts := benchSet(b)
+	benchImport(b, dir, counts, transfer.Options{}, func(b *testing.B) *app.App { return app.New(dbtest.Postgres(b)) })
+}
+
+func sqliteStore(b *testing.B) *app.App { return app.New(dbtest.SQLite(b)) }
 
 // BenchmarkImportJSON imports the same set as one JSON document.
 func BenchmarkImportJSON(b *testing.B) {
@@ -47,16 +62,16 @@ func BenchmarkImportJSON(b *testing.B) {
 		b.Fatal(err)
 	}
 	f.Close()
-	benchImport(b, doc, counts)
+	benchImport(b, doc, counts, transfer.Options{}, sqliteStore)
 }
 
-func benchImport(b *testing.B, path string, counts synth.Counts) {
+func benchImport(b *testing.B, path string, counts synth.Counts, opts transfer.Options, store func(*testing.B) *app.App) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		a := app.New(dbtest.SQLite(b))
+		a := store(b)
 		b.StartTimer()
-		rep, err := transfer.ImportFile(ctx, a, path, transfer.Options{})
+		rep, err := transfer.ImportFile(ctx, a, path, opts)
 		mustImport(b, rep, err)
 		if rep.Imported.Incidents != counts.Incidents || rep.Imported.Acts != counts.Acts {
 			b.Fatalf("imported %+v, want %d incidents and %d acts", rep.Imported, counts.Incidents, counts.Acts)

@@ -17,6 +17,11 @@ import (
 // panics; an import that is not committed leaves the store empty; one that
 // is committed stored exactly what it counts, and re-exports to files that
 // import again, without a rejection, into the same records.
+//
+// Every input runs SQLite, which the fuzzer instruments too: minimising each
+// new input for the default minute stalls the run, so limit it:
+//
+//	go test -run='^$' -fuzz=FuzzImportCSV -fuzztime=5m -fuzzminimizetime=20x ./internal/transfer/
 
 // emptyStore is a migrated SQLite database file, copied for each fuzz input:
 // migrating a new one every time would slow fuzzing tenfold.
