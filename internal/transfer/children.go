@@ -21,10 +21,12 @@ import (
 
 // childRows hands out, parent by parent, the rows that belong to it.
 type childRows interface {
-	// take returns the rows whose link column holds key, in file order.
-	take(key string) ([]*csvRow, error)
+	// next returns the next row whose link column holds key, in file
+	// order, or nil when there is none left. Read side by side, the rows of
+	// an act's perpetrators must be taken before the next act is asked for.
+	next(key string) (*csvRow, error)
 	// rest calls fn for every row never taken: rows of no parent.
-	rest(fn func(*csvRow)) error
+	rest(fn func(*csvRow) error) error
 	Close() error
 }
 
@@ -88,7 +90,7 @@ type stepRows struct {
 	link   string
 	head   *csvRow
 	eof    bool
-	orphan func(*csvRow) // a row with no link at all
+	orphan func(*csvRow) error // a row with no link at all
 }
 
 func (s *stepRows) peek() (*csvRow, error) {
@@ -102,7 +104,9 @@ func (s *stepRows) peek() (*csvRow, error) {
 			return nil, err
 		}
 		if row.key(s.link) == "" {
-			s.orphan(row)
+			if err := s.orphan(row); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		s.head = row
@@ -110,29 +114,25 @@ func (s *stepRows) peek() (*csvRow, error) {
 	return s.head, nil
 }
 
-func (s *stepRows) take(key string) ([]*csvRow, error) {
-	var out []*csvRow
-	for {
-		h, err := s.peek()
-		if err != nil {
-			return nil, err
-		}
-		if h == nil || h.key(s.link) != key {
-			return out, nil
-		}
-		out = append(out, h)
-		s.head = nil
+func (s *stepRows) next(key string) (*csvRow, error) {
+	h, err := s.peek()
+	if err != nil || h == nil || h.key(s.link) != key {
+		return nil, err
 	}
+	s.head = nil
+	return h, nil
 }
 
-func (s *stepRows) rest(fn func(*csvRow)) error {
+func (s *stepRows) rest(fn func(*csvRow) error) error {
 	for {
 		h, err := s.peek()
 		if err != nil || h == nil {
 			return err
 		}
-		fn(h)
 		s.head = nil
+		if err := fn(h); err != nil {
+			return err
+		}
 	}
 }
 
@@ -147,6 +147,9 @@ type spooledRows struct {
 	db   *sql.DB
 	pick *sql.Stmt
 	drop *sql.Stmt
+	// The rows of key not yet handed out.
+	key   string
+	taken []*csvRow
 }
 
 type spooledRow struct {
@@ -166,7 +169,7 @@ func (p *problem) UnmarshalJSON(b []byte) error {
 }
 
 // spool copies every row of r into a temporary database keyed by link.
-func spool(ctx context.Context, r *csvReader, link string, orphan func(*csvRow)) (_ *spooledRows, err error) {
+func spool(ctx context.Context, r *csvReader, link string, orphan func(*csvRow) error) (_ *spooledRows, err error) {
 	defer r.Close()
 	dir, err := os.MkdirTemp("", "dossier-import-")
 	if err != nil {
@@ -207,7 +210,9 @@ func spool(ctx context.Context, r *csvReader, link string, orphan func(*csvRow))
 		}
 		k := row.key(link)
 		if k == "" {
-			orphan(row)
+			if err := orphan(row); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		body, err := json.Marshal(spooledRow{Rec: row.rec, Defects: row.defects})
@@ -233,7 +238,7 @@ func spool(ctx context.Context, r *csvReader, link string, orphan func(*csvRow))
 	return s, nil
 }
 
-func (s *spooledRows) scan(rows *sql.Rows, fn func(*csvRow)) error {
+func (s *spooledRows) scan(rows *sql.Rows, fn func(*csvRow) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var line int
@@ -245,31 +250,55 @@ func (s *spooledRows) scan(rows *sql.Rows, fn func(*csvRow)) error {
 		if err := json.Unmarshal(body, &sr); err != nil {
 			return err
 		}
-		fn(&csvRow{h: s.h, line: line, rec: sr.Rec, defects: sr.Defects})
+		if err := fn(&csvRow{h: s.h, line: line, rec: sr.Rec, defects: sr.Defects}); err != nil {
+			return err
+		}
 	}
 	return rows.Err()
 }
 
-func (s *spooledRows) take(key string) ([]*csvRow, error) {
-	rows, err := s.pick.QueryContext(s.ctx, key)
-	if err != nil {
-		return nil, err
+func (s *spooledRows) next(key string) (*csvRow, error) {
+	if key != s.key {
+		s.key, s.taken = key, s.taken[:0]
+		rows, err := s.pick.QueryContext(s.ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.scan(rows, func(r *csvRow) error { s.taken = append(s.taken, r); return nil }); err != nil {
+			return nil, err
+		}
+		// Taken rows are deleted: what is left at the end belongs to no parent.
+		if len(s.taken) > 0 {
+			if _, err := s.drop.ExecContext(s.ctx, key); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var out []*csvRow
-	if err := s.scan(rows, func(r *csvRow) { out = append(out, r) }); err != nil || len(out) == 0 {
-		return out, err
+	if len(s.taken) == 0 {
+		return nil, nil
 	}
-	// Taken rows are deleted: what is left at the end belongs to no parent.
-	_, err = s.drop.ExecContext(s.ctx, key)
-	return out, err
+	r := s.taken[0]
+	s.taken = s.taken[1:]
+	return r, nil
 }
 
-func (s *spooledRows) rest(fn func(*csvRow)) error {
+func (s *spooledRows) rest(fn func(*csvRow) error) error {
+	// Read the rest whole first: fn may take rows of another file, and the
+	// database has one connection.
+	var out []*csvRow
 	rows, err := s.db.QueryContext(s.ctx, `SELECT line, body FROM rows ORDER BY line`)
 	if err != nil {
 		return err
 	}
-	return s.scan(rows, fn)
+	if err := s.scan(rows, func(r *csvRow) error { out = append(out, r); return nil }); err != nil {
+		return err
+	}
+	for _, r := range out {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *spooledRows) Close() error {
@@ -283,6 +312,6 @@ func (s *spooledRows) Close() error {
 // noRows is a child file that is absent.
 type noRows struct{}
 
-func (noRows) take(string) ([]*csvRow, error) { return nil, nil }
-func (noRows) rest(func(*csvRow)) error       { return nil }
+func (noRows) next(string) (*csvRow, error)   { return nil, nil }
+func (noRows) rest(func(*csvRow) error) error { return nil }
 func (noRows) Close() error                   { return nil }

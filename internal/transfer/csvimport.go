@@ -36,8 +36,9 @@ func importCSV(ctx context.Context, a *app.App, set *tableSet, opts Options) (Re
 }
 
 type csvImport struct {
-	im  *importer
-	set *tableSet
+	im    *importer
+	set   *tableSet
+	perps childRows // perpetrators.csv, once incidents are read
 }
 
 // name is what the user calls the file holding t.
@@ -416,42 +417,38 @@ func (o *incidentOrigin) rows() []rowRef {
 
 func (o *incidentOrigin) what() string { return "incident " + o.id }
 
-// children opens a child file: side by side with its parent when in step,
-// else through a temporary database. With no parent file, every row is an
-// orphan, reported by rest.
-func (c *csvImport) children(t *table, link string, parent *table, parentKey string, parentInStep bool) (childRows, bool, error) {
+// inStep reports whether child can be read side by side with its parent
+// file (see children.go). Without a parent file, every row is an orphan,
+// met in file order.
+func (c *csvImport) inStep(t *table, link string, parent *table, parentKey string) (bool, error) {
 	e, ok := c.set.entries[t]
 	if !ok {
-		return noRows{}, true, nil
+		return true, nil
 	}
-	pe, hasParent := c.set.entries[parent]
-	step := !hasParent
-	if hasParent && parentInStep {
-		var err error
-		if step, err = inStep(pe, e, parent, t, parentKey, link); err != nil {
-			return nil, false, err
-		}
+	pe, ok := c.set.entries[parent]
+	if !ok {
+		return true, nil
 	}
-	r, err := c.open(t)
-	if err != nil {
-		return nil, false, err
-	}
-	if r == nil {
-		return noRows{}, false, nil
-	}
-	orphan := func(row *csvRow) { c.orphan(t, r.name, link, parent, row) }
-	if step {
-		return &stepRows{r: r, link: link, orphan: orphan}, true, nil
-	}
-	s, err := spool(c.im.ctx, r, link, orphan)
-	if err != nil {
-		return nil, false, err
-	}
-	return s, false, nil
+	return inStep(pe, e, parent, t, parentKey, link)
 }
 
-// orphan rejects a child row that belongs to no parent of the file.
-func (c *csvImport) orphan(t *table, file, link string, parent *table, row *csvRow) {
+// children opens a child file: side by side with its parent file when in
+// step, else through a temporary database.
+func (c *csvImport) children(t *table, link string, parent *table, step bool) (childRows, error) {
+	r, err := c.open(t)
+	if err != nil || r == nil {
+		return noRows{}, err
+	}
+	orphan := func(row *csvRow) error { return c.orphan(t, r.name, link, parent, row) }
+	if step {
+		return &stepRows{r: r, link: link, orphan: orphan}, nil
+	}
+	return spool(c.im.ctx, r, link, orphan)
+}
+
+// orphan rejects a child row that belongs to no parent of the file, and an
+// orphan act's perpetrators with it.
+func (c *csvImport) orphan(t *table, file, link string, parent *table, row *csvRow) error {
 	var problems []problem
 	defects(row, t, "", &problems)
 	if k := row.key(link); k == "" {
@@ -460,21 +457,60 @@ func (c *csvImport) orphan(t *table, file, link string, parent *table, row *csvR
 		problems = append(problems, problem{link, fmt.Sprintf("no row of %s has ID %s (a row of %s is imported only with it)",
 			c.name(parent), k, t.file)})
 	}
-	c.im.reject(rowOrigin{t: t, file: file, row: row.line, noun: "row"}, problems)
+	o := &orphanOrigin{rowOrigin: rowOrigin{t: t, file: file, row: row.line, noun: "row"}}
+	if k := row.key("id"); t == actsTable && k != "" {
+		// Taken even so, to keep perpetrators.csv in step with acts.csv.
+		for {
+			p, err := c.perps.next(k)
+			if err != nil {
+				return err
+			}
+			if p == nil {
+				break
+			}
+			o.perps = append(o.perps, rowRef{file: c.name(perpetratorsTable), row: p.line, link: "act_id"})
+		}
+		o.noun = "act " + k
+	}
+	c.im.reject(o, problems)
+	return nil
 }
 
+// orphanOrigin is a rejected child row, with the rows that depend on it.
+type orphanOrigin struct {
+	rowOrigin
+	perps []rowRef
+}
+
+func (o *orphanOrigin) rows() []rowRef { return append(o.rowOrigin.rows(), o.perps...) }
+
 func (c *csvImport) incidents() error {
-	acts, actsInStep, err := c.children(actsTable, "incident_id", incidentsTable, "id", true)
+	actsInStep, err := c.inStep(actsTable, "incident_id", incidentsTable, "id")
+	if err != nil {
+		return err
+	}
+	perpsInStep := false
+	if actsInStep {
+		if perpsInStep, err = c.inStep(perpetratorsTable, "act_id", actsTable, "id"); err != nil {
+			return err
+		}
+	}
+	linksInStep, err := c.inStep(linksTable, "incident_id", incidentsTable, "id")
+	if err != nil {
+		return err
+	}
+	// Perpetrators first: an act rejected while acts.csv is read takes its
+	// perpetrators with it.
+	if c.perps, err = c.children(perpetratorsTable, "act_id", actsTable, perpsInStep); err != nil {
+		return err
+	}
+	defer c.perps.Close()
+	acts, err := c.children(actsTable, "incident_id", incidentsTable, actsInStep)
 	if err != nil {
 		return err
 	}
 	defer acts.Close()
-	perps, _, err := c.children(perpetratorsTable, "act_id", actsTable, "id", actsInStep)
-	if err != nil {
-		return err
-	}
-	defer perps.Close()
-	links, _, err := c.children(linksTable, "incident_id", incidentsTable, "id", true)
+	links, err := c.children(linksTable, "incident_id", incidentsTable, linksInStep)
 	if err != nil {
 		return err
 	}
@@ -493,7 +529,7 @@ func (c *csvImport) incidents() error {
 			if err != nil {
 				return err
 			}
-			if err := c.incident(row, acts, perps, links); err != nil {
+			if err := c.incident(row, acts, c.perps, links); err != nil {
 				return err
 			}
 		}
@@ -504,9 +540,9 @@ func (c *csvImport) incidents() error {
 		t      *table
 		link   string
 		parent *table
-	}{{acts, actsTable, "incident_id", incidentsTable}, {perps, perpetratorsTable, "act_id", actsTable},
+	}{{acts, actsTable, "incident_id", incidentsTable}, {c.perps, perpetratorsTable, "act_id", actsTable},
 		{links, linksTable, "incident_id", incidentsTable}} {
-		if err := ch.rows.rest(func(row *csvRow) { c.orphan(ch.t, c.name(ch.t), ch.link, ch.parent, row) }); err != nil {
+		if err := ch.rows.rest(func(row *csvRow) error { return c.orphan(ch.t, c.name(ch.t), ch.link, ch.parent, row) }); err != nil {
 			return err
 		}
 	}
@@ -539,64 +575,75 @@ func (c *csvImport) incident(row *csvRow, acts, perps, links childRows) error {
 		Status:  incident.Status(strings.TrimSpace(row.get("status"))),
 	}
 	o := &incidentOrigin{c: c, row: row.line, id: strings.TrimSpace(in.ID)}
-	if key := row.key("id"); key != "" {
-		actRows, err := acts.take(key)
+	key := row.key("id")
+	if key == "" {
+		return c.im.importIncident(in, o, problems)
+	}
+	for i := 0; ; i++ {
+		ar, err := acts.next(key)
 		if err != nil {
 			return err
 		}
-		for i, ar := range actRows {
-			prefix := index("acts", i) + "."
-			defects(ar, actsTable, prefix, &problems)
-			a := incident.Act{
-				ID:            strings.TrimSpace(ar.get("id")),
-				ViolationType: incident.ViolationType(strings.TrimSpace(ar.get("violation_type"))),
-				Victim: incident.Victim{
-					Code:     ar.get("victim_code"),
-					Sex:      incident.Sex(strings.TrimSpace(ar.get("victim_sex"))),
-					AgeGroup: incident.AgeGroup(strings.TrimSpace(ar.get("victim_age_group"))),
-					Status:   incident.VictimStatus(strings.TrimSpace(ar.get("victim_status"))),
-					Count:    parseInt(ar.get("victim_count"), prefix+"victim.count", &problems),
-				},
-				Description: ar.get("description"),
-			}
-			if tags := ar.get("tags"); strings.TrimSpace(tags) != "" {
-				a.Tags = strings.Split(tags, ",")
-			}
-			o.actRows = append(o.actRows, ar.line)
-			o.perpRows = append(o.perpRows, nil)
-			if k := ar.key("id"); k != "" {
-				perpRows, err := perps.take(k)
+		if ar == nil {
+			break
+		}
+		prefix := index("acts", i) + "."
+		defects(ar, actsTable, prefix, &problems)
+		a := incident.Act{
+			ID:            strings.TrimSpace(ar.get("id")),
+			ViolationType: incident.ViolationType(strings.TrimSpace(ar.get("violation_type"))),
+			Victim: incident.Victim{
+				Code:     ar.get("victim_code"),
+				Sex:      incident.Sex(strings.TrimSpace(ar.get("victim_sex"))),
+				AgeGroup: incident.AgeGroup(strings.TrimSpace(ar.get("victim_age_group"))),
+				Status:   incident.VictimStatus(strings.TrimSpace(ar.get("victim_status"))),
+				Count:    parseInt(ar.get("victim_count"), prefix+"victim.count", &problems),
+			},
+			Description: ar.get("description"),
+		}
+		if tags := ar.get("tags"); strings.TrimSpace(tags) != "" {
+			a.Tags = strings.Split(tags, ",")
+		}
+		o.actRows = append(o.actRows, ar.line)
+		o.perpRows = append(o.perpRows, nil)
+		if k := ar.key("id"); k != "" {
+			for j := 0; ; j++ {
+				pr, err := perps.next(k)
 				if err != nil {
 					return err
 				}
-				for j, pr := range perpRows {
-					defects(pr, perpetratorsTable, prefix+index("perpetrators", j)+".", &problems)
-					a.Perpetrators = append(a.Perpetrators, incident.Perpetrator{
-						PartyID:     pr.get("party_id"),
-						Description: pr.get("description"),
-					})
-					o.perpRows[i] = append(o.perpRows[i], pr.line)
+				if pr == nil {
+					break
 				}
+				defects(pr, perpetratorsTable, prefix+index("perpetrators", j)+".", &problems)
+				a.Perpetrators = append(a.Perpetrators, incident.Perpetrator{
+					PartyID:     pr.get("party_id"),
+					Description: pr.get("description"),
+				})
+				o.perpRows[i] = append(o.perpRows[i], pr.line)
 			}
-			in.Acts = append(in.Acts, a)
 		}
-		linkRows, err := links.take(key)
+		in.Acts = append(in.Acts, a)
+	}
+	for i := 0; ; i++ {
+		lr, err := links.next(key)
 		if err != nil {
 			return err
 		}
-		for i, lr := range linkRows {
-			defects(lr, linksTable, index("information", i)+".", &problems)
-			in.Information = append(in.Information, incident.InformationLink{
-				ID:          lr.get("id"),
-				SourceID:    lr.get("source_id"),
-				ActID:       lr.get("act_id"),
-				Connection:  source.Connection(strings.TrimSpace(lr.get("connection"))),
-				Reliability: source.Reliability(strings.TrimSpace(lr.get("reliability"))),
-				Reference:   lr.get("reference"),
-				Notes:       lr.get("notes"),
-			})
-			o.linkRows = append(o.linkRows, lr.line)
+		if lr == nil {
+			break
 		}
+		defects(lr, linksTable, index("information", i)+".", &problems)
+		in.Information = append(in.Information, incident.InformationLink{
+			ID:          lr.get("id"),
+			SourceID:    lr.get("source_id"),
+			ActID:       lr.get("act_id"),
+			Connection:  source.Connection(strings.TrimSpace(lr.get("connection"))),
+			Reliability: source.Reliability(strings.TrimSpace(lr.get("reliability"))),
+			Reference:   lr.get("reference"),
+			Notes:       lr.get("notes"),
+		})
+		o.linkRows = append(o.linkRows, lr.line)
 	}
 	return c.im.importIncident(in, o, problems)
 }

@@ -522,3 +522,56 @@ func TestRefusedByTheDatabase(t *testing.T) {
 		})
 	}
 }
+
+func TestOrphanActKeepsFilesInStep(t *testing.T) {
+	// An act with no incident is rejected with its perpetrators; the acts
+	// after it keep theirs, whether acts.csv is in step with incidents.csv
+	// or not.
+	for name, acts := range map[string]string{
+		"in step": `id,incident_id,violation_type
+{21},{1},rape
+{22},,rape
+{23},{2},rape
+`,
+		"out of step": `id,incident_id,violation_type
+{23},{2},rape
+{22},,rape
+{21},{1},rape
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := app.New(dbtest.SQLite(t))
+			dir := writeDir(t, map[string]string{
+				"parties.csv":   expand("id,name,type\n{11},Gang,criminal_gang\n"),
+				"incidents.csv": expand("id,title\n{1},First\n{2},Second\n"),
+				"acts.csv":      expand(acts),
+				"perpetrators.csv": expand(`act_id,party_id,description
+{21},Gang,
+{22},Gang,
+{23},Gang,
+{23},,unidentified
+`),
+			})
+			rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{Partial: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRejections(t, rep, []want{
+				{"acts.csv", 3, "incident_id", "is required"},
+				{"perpetrators.csv", 3, "act_id", "acts.csv row 3"},
+			})
+			for _, c := range []struct {
+				incident     int
+				perpetrators int
+			}{{1, 1}, {2, 2}} {
+				in, err := a.Incidents.Get(ctx, id(c.incident))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(in.Acts) != 1 || len(in.Acts[0].Perpetrators) != c.perpetrators {
+					t.Errorf("incident %d has acts %+v, want one with %d perpetrators", c.incident, in.Acts, c.perpetrators)
+				}
+			}
+		})
+	}
+}
