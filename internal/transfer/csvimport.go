@@ -366,11 +366,12 @@ func (c *csvImport) partyNames(entries []*partyEntry) error {
 		o := e.o.(*partyOrigin)
 		prefix := index("names", len(e.p.Names)) + "."
 		defects(row, partyNamesTable, prefix, &e.problems)
-		e.p.Names = append(e.p.Names, party.Name{
+		n := party.Name{
 			Lang:  row.get("lang"),
 			Text:  row.get("name"),
 			Alias: parseBool(row.get("alias"), prefix+"alias", &e.problems),
-		})
+		}
+		e.p.Names = append(e.p.Names, n)
 		o.nameRows = append(o.nameRows, row.line)
 	}
 }

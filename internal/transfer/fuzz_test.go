@@ -2,9 +2,13 @@ package transfer_test
 
 import (
 	"bytes"
+	"encoding/csv"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -176,8 +180,126 @@ func FuzzImportCSV(f *testing.F) {
 			}
 			return
 		}
+		if rep.Committed {
+			checkEveryRow(t, a, rep, []string{situations, parties, names, sources, incidents, acts, perps, links})
+		}
 		checkImported(t, a, rep, opts, true)
 	})
+}
+
+// checkEveryRow checks a committed CSV import against its files: every data
+// row was imported or rejected, and no row of an incident's acts,
+// perpetrators or links was rejected while the incident was imported.
+func checkEveryRow(t *testing.T, a *app.App, rep transfer.Report, bodies []string) {
+	t.Helper()
+	c := dump(t, a)
+	imported := map[string]int{"situations.csv": len(c.Situations), "parties.csv": len(c.Parties),
+		"sources.csv": len(c.Sources), "incidents.csv": len(c.Incidents)}
+	importedIncidents, importedActs := map[string]bool{}, map[string]bool{}
+	for _, p := range c.Parties {
+		imported["party_names.csv"] += len(p.Names)
+	}
+	for _, in := range c.Incidents {
+		importedIncidents[in.ID] = true
+		imported["information_links.csv"] += len(in.Information)
+		for _, act := range in.Acts {
+			importedActs[act.ID] = true
+			imported["acts.csv"]++
+			imported["perpetrators.csv"] += len(act.Perpetrators)
+		}
+	}
+	rejected := map[string]map[int]bool{}
+	for _, r := range rep.Rejected {
+		if r.Row > 0 {
+			if rejected[r.File] == nil {
+				rejected[r.File] = map[int]bool{}
+			}
+			rejected[r.File][r.Row] = true
+		}
+	}
+	files := map[string][]csvRecord{}
+	for i, body := range bodies {
+		if body != "" {
+			files[csvFiles[i]] = readRecords(body)
+		}
+	}
+	for file, records := range files {
+		if n := len(records) - 1; n > 0 && n != imported[file]+len(rejected[file]) {
+			t.Fatalf("%s: %d data rows, %d imported and %d rejected:\n%s", file, n, imported[file], len(rejected[file]), rejections(rep))
+		}
+	}
+	// Which parent a rejected child row belongs to is only clear when IDs
+	// are not used twice.
+	if duplicateKeys(files["incidents.csv"], "id") || duplicateKeys(files["acts.csv"], "id") {
+		return
+	}
+	for _, child := range []struct {
+		file, link string
+		parents    map[string]bool
+	}{{"acts.csv", "incident_id", importedIncidents}, {"information_links.csv", "incident_id", importedIncidents},
+		{"perpetrators.csv", "act_id", importedActs}} {
+		records := files[child.file]
+		if len(records) == 0 {
+			continue
+		}
+		col := slices.Index(records[0].fields, child.link)
+		for _, r := range records[1:] {
+			if col < 0 || col >= len(r.fields) || !rejected[child.file][r.line] {
+				continue
+			}
+			if k := strings.ToLower(strings.TrimSpace(r.fields[col])); child.parents[k] {
+				t.Fatalf("%s row %d was rejected, but %s %s was imported without it:\n%s", child.file, r.line, child.link, k, rejections(rep))
+			}
+		}
+	}
+}
+
+type csvRecord struct {
+	line   int
+	fields []string
+}
+
+// readRecords reads a CSV file record by record as the import does,
+// malformed records included.
+func readRecords(body string) []csvRecord {
+	r := csv.NewReader(strings.NewReader(body))
+	r.FieldsPerRecord = -1
+	var out []csvRecord
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			out = append(out, csvRecord{line: pe.StartLine, fields: rec})
+		case err != nil:
+			return out
+		default:
+			line, _ := r.FieldPos(0)
+			out = append(out, csvRecord{line: line, fields: rec})
+		}
+	}
+}
+
+func duplicateKeys(records []csvRecord, column string) bool {
+	if len(records) == 0 {
+		return false
+	}
+	col := slices.Index(records[0].fields, column)
+	seen := map[string]bool{}
+	for _, r := range records[1:] {
+		if col < 0 || col >= len(r.fields) {
+			continue
+		}
+		k := strings.ToLower(strings.TrimSpace(r.fields[col]))
+		if k != "" && seen[k] {
+			return true
+		}
+		seen[k] = true
+	}
+	return false
 }
 
 func FuzzImportJSON(f *testing.F) {

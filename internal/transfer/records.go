@@ -91,6 +91,12 @@ type partyEntry struct {
 func (im *importer) registerParties(entries []*partyEntry) {
 	for _, e := range entries {
 		prepareMeta(&e.p.Meta, &e.problems)
+		for i, n := range e.p.Names {
+			if strings.TrimSpace(n.Lang) == "" && strings.TrimSpace(n.Text) == "" {
+				// Normalize would drop it without a word.
+				e.problems = append(e.problems, problem{index("names", i) + ".name", "is required"})
+			}
+		}
 		r, dup := im.parties.add(e.p.ID, describe(e.o), partyNames(&e.p)...)
 		e.ref = r
 		if dup != "" {

@@ -575,3 +575,19 @@ func TestOrphanActKeepsFilesInStep(t *testing.T) {
 		})
 	}
 }
+
+func TestEmptyNameRow(t *testing.T) {
+	a := app.New(dbtest.SQLite(t))
+	dir := writeDir(t, map[string]string{
+		"parties.csv":     "name,type\nGang,criminal_gang\n",
+		"party_names.csv": "party_id,lang,name\nGang,,\n",
+	})
+	rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRejections(t, rep, []want{
+		{"party_names.csv", 2, "name", "required"},
+		{"parties.csv", 2, "", "party_names.csv row 2"},
+	})
+}
