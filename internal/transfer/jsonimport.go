@@ -97,16 +97,18 @@ func (j *jsonImport) readFailure(at string, err error) error {
 }
 
 func (j *jsonImport) document(r io.Reader) error {
+	defer func() {
+		if j.spool != nil {
+			j.spool.Close()
+			os.Remove(j.spool.Name())
+		}
+	}()
 	err := j.read(r)
 	if errors.Is(err, errMalformed) {
-		return nil
+		return nil // reported, and the import will not be committed
 	}
-	if j.spool != nil {
-		defer os.Remove(j.spool.Name())
-		defer j.spool.Close()
-		if err == nil {
-			err = j.spooled()
-		}
+	if err == nil && j.spool != nil {
+		err = j.spooled()
 	}
 	return err
 }

@@ -591,3 +591,47 @@ func TestEmptyNameRow(t *testing.T) {
 		{"parties.csv", 2, "", "party_names.csv row 2"},
 	})
 }
+
+func TestTemporaryFilesRemoved(t *testing.T) {
+	// Set aside incidents, an index of rows out of step, a zip read from a
+	// stream: none outlives its import, whatever the outcome.
+	d := dbtest.SQLite(t)
+	src := app.New(d)
+	seed(t, src)
+	csvDir := t.TempDir()
+	if err := transfer.ExportDir(ctx, src, csvDir); err != nil {
+		t.Fatal(err)
+	}
+	reorder(t, filepath.Join(csvDir, "acts.csv"), "incident_id")
+	var zipped bytes.Buffer
+	if err := transfer.Export(ctx, src, &zipped, transfer.CSV); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for name, run := range map[string]func(a *app.App) (transfer.Report, error){
+		"json set aside": func(a *app.App) (transfer.Report, error) {
+			return transfer.ImportReader(ctx, a, strings.NewReader(`{"incidents": [{"title": "x"}], "parties": []}`), "a.json", transfer.Options{})
+		},
+		"json set aside, then malformed": func(a *app.App) (transfer.Report, error) {
+			return transfer.ImportReader(ctx, a, strings.NewReader(`{"incidents": [{"title": "x"}], "parties": [`), "a.json", transfer.Options{})
+		},
+		"csv out of step": func(a *app.App) (transfer.Report, error) {
+			return transfer.ImportFile(ctx, a, csvDir, transfer.Options{})
+		},
+		"zip from a stream": func(a *app.App) (transfer.Report, error) {
+			return transfer.ImportReader(ctx, a, bytes.NewReader(zipped.Bytes()), "record.zip", transfer.Options{})
+		},
+	} {
+		if _, err := run(fresh(t, d)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		left, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range left {
+			t.Errorf("%s: left %s behind", name, f.Name())
+		}
+	}
+}
