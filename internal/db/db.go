@@ -163,7 +163,11 @@ func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	}
 	t := &Tx{tx: tx, db: d}
 	defer t.closeStatements()
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if err == nil {
+		err = t.flushQueues(ctx)
+	}
+	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
@@ -178,10 +182,11 @@ func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // Tx is a write transaction. It keeps its prepared statements, because a bulk
 // import runs the same few statements millions of times.
 type Tx struct {
-	tx    *sql.Tx
-	db    *DB
-	stmts map[string]*sql.Stmt
-	known map[string]bool
+	tx     *sql.Tx
+	db     *DB
+	stmts  map[string]*sql.Stmt
+	known  map[string]bool
+	queues []*queue
 }
 
 // Dialect is the engine behind the transaction.
@@ -311,6 +316,11 @@ func (t *Tx) Exists(ctx context.Context, table, id string) (bool, error) {
 // the transaction can go on: a partial import skips a bad row this way.
 // PostgreSQL otherwise aborts the whole transaction at the first error.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	// Queued rows are written first, so that a rollback to this savepoint
+	// drops exactly the rows queued inside it.
+	if err := t.flushQueues(ctx); err != nil {
+		return err
+	}
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT row_savepoint"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -318,8 +328,11 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT row_savepoint"); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rbErr))
 		}
-		// What was learnt inside the savepoint may have been undone.
+		// What was learnt or queued inside the savepoint is undone with it.
 		clear(t.known)
+		for _, q := range t.queues {
+			q.rows = q.rows[:0]
+		}
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT row_savepoint"); err != nil {
@@ -335,4 +348,127 @@ func NullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// queue holds rows waiting to be written together.
+type queue struct {
+	name  string
+	rows  [][]any
+	max   int
+	flush func(ctx context.Context, tx *Tx, rows [][]any) error
+}
+
+// Queue holds row back to be written together with others of its kind
+// (name) by flush: when max rows are waiting, before a savepoint, and before
+// the transaction commits. SQLite's FTS5 index flushes its pending terms at
+// every statement savepoint, so inserting index rows one by one among other
+// writes builds one tiny segment per row; written in batches it stays fast.
+func (t *Tx) Queue(ctx context.Context, name string, max int, flush func(ctx context.Context, tx *Tx, rows [][]any) error, row ...any) error {
+	var q *queue
+	for _, candidate := range t.queues {
+		if candidate.name == name {
+			q = candidate
+		}
+	}
+	if q == nil {
+		q = &queue{name: name, max: max, flush: flush}
+		t.queues = append(t.queues, q)
+	}
+	q.rows = append(q.rows, row)
+	if len(q.rows) >= q.max {
+		return t.flushQueue(ctx, q)
+	}
+	return nil
+}
+
+func (t *Tx) flushQueue(ctx context.Context, q *queue) error {
+	if len(q.rows) == 0 {
+		return nil
+	}
+	rows := q.rows
+	q.rows = nil
+	return q.flush(ctx, t, rows)
+}
+
+func (t *Tx) flushQueues(ctx context.Context) error {
+	for _, q := range t.queues {
+		if err := t.flushQueue(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValuesList renders n rows of width placeholders for a multi-row INSERT:
+// ($1, $2), ($3, $4), …
+func ValuesList(n, width int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		b.WriteString(Placeholders(i*width+1, width))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// WithoutIndexes runs fn with the non-unique secondary indexes of tables
+// set aside, then builds them again, all inside the transaction. Building an
+// index once over sorted keys is far cheaper than keeping it up to date
+// through a million random inserts, so a bulk load into empty tables goes
+// this way. Unique indexes stay, so uniqueness is still checked row by row.
+// On PostgreSQL it just runs fn.
+func (t *Tx) WithoutIndexes(ctx context.Context, tables []string, fn func() error) error {
+	if t.db.Dialect != SQLite {
+		return fn()
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT i.name, i.sql FROM sqlite_schema i
+		WHERE i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN (`+Placeholders(1, len(tables))+`)
+		AND NOT EXISTS (SELECT 1 FROM pragma_index_list(i.tbl_name) l WHERE l.name = i.name AND l."unique")`,
+		anySlice(tables)...)
+	if err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	var names, ddl []string
+	for rows.Next() {
+		var name, sql string
+		if err := rows.Scan(&name, &sql); err != nil {
+			rows.Close()
+			return err
+		}
+		names, ddl = append(names, name), append(ddl, sql)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := t.tx.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return fmt.Errorf("set index %s aside: %w", name, err)
+		}
+	}
+	// Statements prepared against the old schema are re-prepared by SQLite;
+	// dropping them keeps the cache honest.
+	t.closeStatements()
+	clear(t.stmts)
+	fnErr := fn()
+	if fnErr == nil {
+		fnErr = t.flushQueues(ctx)
+	}
+	for i, sql := range ddl {
+		if _, err := t.tx.ExecContext(ctx, sql); err != nil {
+			return errors.Join(fnErr, fmt.Errorf("rebuild index %s: %w", names[i], err))
+		}
+	}
+	return fnErr
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }

@@ -122,11 +122,25 @@ func searchDocument(in *Incident) string {
 	return textsearch.Document(in.Title, in.Summary, in.Place.Name, in.Place.AdminArea)
 }
 
+// indexSQLite queues the incident's row of the full-text index; rows are
+// written in batches (see db.Tx.Queue).
 func indexSQLite(ctx context.Context, tx *db.Tx, rowid int64, in *Incident) error {
-	_, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES ($1, $2, $3, $4)`,
-		rowid, textsearch.Normalize(in.Title), textsearch.Normalize(in.Summary),
-		textsearch.Document(in.Place.Name, in.Place.AdminArea))
-	return err
+	return tx.Queue(ctx, "incident_search", searchBatch, writeSearchRows, rowid, textsearch.Normalize(in.Title),
+		textsearch.Normalize(in.Summary), textsearch.Document(in.Place.Name, in.Place.AdminArea))
+}
+
+const searchBatch = 256
+
+func writeSearchRows(ctx context.Context, tx *db.Tx, rows [][]any) error {
+	args := make([]any, 0, len(rows)*4)
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES `+db.ValuesList(len(rows), 4), args...)
+	if err != nil {
+		return fmt.Errorf("index incidents for search: %w", err)
+	}
+	return nil
 }
 
 // checkReferences turns a reference to a missing situation, party or source

@@ -59,6 +59,9 @@ type importer struct {
 	pending                      []pendingIncident
 }
 
+// bulkTables are the tables a large import fills.
+var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions"}
+
 // errRollback makes db.Write roll back an import that must not be committed.
 var errRollback = errors.New("import rejected")
 
@@ -70,12 +73,26 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 	im.situations = newRefIndex("situation", im.storeSituations)
 	im.parties = newRefIndex("party", im.storeParties)
 	im.sources = newRefIndex("source", im.storeSources)
-	err := a.DB.Write(ctx, func(tx *db.Tx) error {
+	empty, err := a.Empty(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("import: %w", err)
+	}
+	err = a.DB.Write(ctx, func(tx *db.Tx) error {
 		im.tx = tx
-		if err := body(im); err != nil {
-			return err
+		load := func() error {
+			if err := body(im); err != nil {
+				return err
+			}
+			return im.flushIncidents()
 		}
-		if err := im.flushIncidents(); err != nil {
+		// Into an empty store, the indexes are built once at the end rather
+		// than kept up to date row by row.
+		if empty {
+			load = func(load func() error) func() error {
+				return func() error { return tx.WithoutIndexes(ctx, bulkTables, load) }
+			}(load)
+		}
+		if err := load(); err != nil {
 			return err
 		}
 		if im.fatal || (len(im.rejected) > 0 && !opts.Partial) {
