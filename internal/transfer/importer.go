@@ -169,29 +169,16 @@ func (im *importer) reject(o origin, problems []problem) {
 	}
 }
 
-// guarded reports whether writes need savepoints. A partial import must
-// undo a refused record's own writes and keep the others; PostgreSQL
-// refuses every statement after an error unless it is rolled back to a
-// savepoint. An all-or-nothing import on SQLite needs neither: a refused
-// statement leaves the transaction usable, and any rejection rolls the
-// whole import back. Savepoints slow SQLite down, so it goes without.
-func (im *importer) guarded() bool { return im.opts.Partial || im.tx.Dialect() != db.SQLite }
-
-// write runs a domain Insert, inside a savepoint when guarded, so that a
-// row the database refuses is undone alone and the transaction goes on. It
-// returns the problems that reject the record, or an error when the import
-// cannot go on.
+// write runs a domain Insert inside a savepoint, so that a row the
+// database refuses is undone alone and the transaction goes on (PostgreSQL
+// would otherwise refuse every later statement). It returns the problems
+// that reject the record, or an error when the import cannot go on.
 func (im *importer) write(insert func() error) ([]problem, error) {
-	var err error
-	if im.guarded() {
-		err = im.tx.Savepoint(im.ctx, insert)
-		if _, ok := record.AsErrors(err); ok || (err != nil && rowError(err)) {
-			if err := im.releaseSavepoint(); err != nil {
-				return nil, err
-			}
+	err := im.tx.Savepoint(im.ctx, insert)
+	if _, ok := record.AsErrors(err); ok || (err != nil && rowError(err)) {
+		if err := im.releaseSavepoint(); err != nil {
+			return nil, err
 		}
-	} else {
-		err = insert()
 	}
 	if err == nil {
 		return nil, nil

@@ -270,10 +270,9 @@ func (im *importer) importIncident(in *incident.Incident, o origin, problems []p
 }
 
 // incidentBatch is how many incidents share a savepoint. On SQLite a
-// savepoint copies every page it changes and makes the full-text index
-// write out what it holds: one per incident slows an import by a third, and
-// large batches make each statement pay for a longer journal. 64 measured
-// best (see BenchmarkImportCSV).
+// savepoint copies every page it changes: one per incident slowed an import
+// by a third, and batches of thousands make each statement pay for a
+// longer journal; from 32 to 256 they measure alike (BenchmarkImportCSV).
 const incidentBatch = 64
 
 // pendingIncident is a valid incident waiting to be written with its batch.
@@ -290,21 +289,6 @@ func (im *importer) flushIncidents() error {
 	batch := im.pending
 	im.pending = im.pending[:0]
 	if len(batch) == 0 {
-		return nil
-	}
-	if !im.guarded() {
-		for _, p := range batch {
-			problems, err := im.write(func() error { return incident.Insert(im.ctx, im.tx, p.in) })
-			if err != nil {
-				return err
-			}
-			if len(problems) > 0 {
-				im.reject(p.o, problems)
-				continue
-			}
-			im.imported.Incidents++
-			im.imported.Acts += len(p.in.Acts)
-		}
 		return nil
 	}
 	err := im.tx.Savepoint(im.ctx, func() error {
