@@ -213,7 +213,7 @@ type csvReader struct {
 	c    io.Closer
 }
 
-// errBadHeader means a file's header was rejected; its problems are given.
+// badHeader is a file's rejected header: the row and what is wrong with it.
 type badHeader struct {
 	row      int
 	problems []problem
@@ -223,7 +223,6 @@ type badHeader struct {
 // table; a bad header is returned as problems for the caller to report.
 func openCSV(t *table, name string, rc io.ReadCloser) (*csvReader, *badHeader, error) {
 	r := csv.NewReader(rc)
-	r.ReuseRecord = false
 	rec, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return &csvReader{t: t, name: name, r: r, h: &header{pos: map[string]int{}}, c: rc}, nil, nil
