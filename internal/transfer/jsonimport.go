@@ -428,11 +428,10 @@ func nulProblems(v any) []problem {
 // utf8Reader refuses input that is not UTF-8, which the JSON decoder would
 // otherwise quietly replace with U+FFFD.
 type utf8Reader struct {
-	r       io.Reader
-	carry   [utf8.UTFMax]byte
-	ncarry  int
-	offset  int64
-	invalid bool
+	r      io.Reader
+	carry  [utf8.UTFMax]byte // the start of a character cut by the end of a read
+	ncarry int
+	offset int64
 }
 
 type encodingError struct{ offset int64 }

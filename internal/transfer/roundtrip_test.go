@@ -2,10 +2,13 @@ package transfer_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
@@ -86,4 +89,30 @@ func TestRoundTrip(t *testing.T) {
 			})
 		}
 	})
+}
+
+func TestJSONReadByteByByte(t *testing.T) {
+	// Characters cut between reads are still read as UTF-8; a byte that is
+	// not UTF-8 stops the import wherever it falls.
+	d := dbtest.SQLite(t)
+	src := app.New(d)
+	seed(t, src)
+	var doc bytes.Buffer
+	if err := transfer.Export(ctx, src, &doc, transfer.JSON); err != nil {
+		t.Fatal(err)
+	}
+	dst := fresh(t, d)
+	rep, err := transfer.ImportReader(ctx, dst, iotest.OneByteReader(bytes.NewReader(doc.Bytes())), "record.json", transfer.Options{})
+	mustImport(t, rep, err)
+	sameRecords(t, dump(t, src), dump(t, dst), false)
+
+	i := bytes.Index(doc.Bytes(), []byte("حركة"))
+	broken := slices.Concat(doc.Bytes()[:i+1], doc.Bytes()[i+2:]) // half of a two-byte letter
+	rep, err = transfer.ImportReader(ctx, fresh(t, d), iotest.OneByteReader(bytes.NewReader(broken)), "record.json", transfer.Options{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Committed || len(rep.Rejected) != 1 || !strings.Contains(rep.Rejected[0].Reason, fmt.Sprintf("not UTF-8 text (at byte %d)", i)) {
+		t.Errorf("committed %v, rejections:\n%s", rep.Committed, rejections(rep))
+	}
 }
