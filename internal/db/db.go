@@ -145,6 +145,12 @@ func (d *DB) Pools() map[string]*sql.DB {
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
 
+// Querier reads: a DB through its read pool, or a Tx seeing its own writes.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Query runs a read query.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return d.read.QueryContext(ctx, d.rebind(query), args...)

@@ -200,7 +200,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	for i := range page.Incidents {
 		ptrs[i] = &page.Incidents[i]
 	}
-	return page, s.loadChildren(ctx, ptrs)
+	return page, loadChildren(ctx, s.db, ptrs)
 }
 
 func sortValue(s Sort, in *Incident) string {
@@ -297,7 +297,7 @@ func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := s.loadChildren(ctx, batch); err != nil {
+		if err := loadChildren(ctx, s.db, batch); err != nil {
 			return err
 		}
 		for _, in := range batch {

@@ -61,7 +61,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 	if err := writeChildren(ctx, tx, in); err != nil {
 		return err
 	}
-	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in)
+	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, nil)
 }
 
 // Update stores a changed incident, replacing its acts and links with those
@@ -73,6 +73,10 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		if err := checkReferences(ctx, tx, in); err != nil {
+			return err
+		}
+		previous, err := get(ctx, tx, in.ID)
+		if err != nil {
 			return err
 		}
 		read := in.Version
@@ -114,7 +118,7 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		if err := writeChildren(ctx, tx, in); err != nil {
 			return err
 		}
-		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in)
+		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, previous)
 	})
 }
 
@@ -246,16 +250,24 @@ func scan(r rowScanner) (*Incident, error) {
 	return &in, nil
 }
 
+func init() {
+	record.RegisterCurrent(record.KindIncident, func(ctx context.Context, q db.Querier, id string) (any, error) {
+		return get(ctx, q, id)
+	})
+}
+
 // Get returns one incident with its acts and information links.
-func (s *Store) Get(ctx context.Context, id string) (*Incident, error) {
-	in, err := scan(s.db.QueryRow(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id = $1`, id))
+func (s *Store) Get(ctx context.Context, id string) (*Incident, error) { return get(ctx, s.db, id) }
+
+func get(ctx context.Context, q db.Querier, id string) (*Incident, error) {
+	in, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read incident %s: %w", id, err)
 	}
-	if err := s.loadChildren(ctx, []*Incident{in}); err != nil {
+	if err := loadChildren(ctx, q, []*Incident{in}); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -263,7 +275,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Incident, error) {
 
 // loadChildren fills the acts, perpetrators and links of several incidents
 // with three queries, whatever their number.
-func (s *Store) loadChildren(ctx context.Context, ins []*Incident) error {
+func loadChildren(ctx context.Context, q db.Querier, ins []*Incident) error {
 	if len(ins) == 0 {
 		return nil
 	}
@@ -274,7 +286,7 @@ func (s *Store) loadChildren(ctx context.Context, ins []*Incident) error {
 		ids[i] = in.ID
 	}
 	in := db.Placeholders(1, len(ids))
-	rows, err := s.db.Query(ctx, `SELECT a.incident_id, a.id, a.violation_type, a.tags, a.victim_code, a.victim_sex,
+	rows, err := q.Query(ctx, `SELECT a.incident_id, a.id, a.violation_type, a.tags, a.victim_code, a.victim_sex,
 		a.victim_age_group, a.victim_status, a.victim_count, a.description, p.party_id, p.description
 		FROM acts a LEFT JOIN act_perpetrators p ON p.act_id = a.id
 		WHERE a.incident_id IN (`+in+`) ORDER BY a.incident_id, a.seq, p.seq`, ids...)
@@ -307,7 +319,7 @@ func (s *Store) loadChildren(ctx context.Context, ins []*Incident) error {
 		return fmt.Errorf("read acts: %w", err)
 	}
 	rows.Close()
-	links, err := s.db.Query(ctx, `SELECT incident_id, id, source_id, act_id, connection, reliability, reference, notes
+	links, err := q.Query(ctx, `SELECT incident_id, id, source_id, act_id, connection, reliability, reference, notes
 		FROM information_links WHERE incident_id IN (`+in+`) ORDER BY incident_id, seq`, ids...)
 	if err != nil {
 		return fmt.Errorf("read information links: %w", err)

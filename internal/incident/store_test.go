@@ -167,6 +167,15 @@ func testUpdate(t *testing.T, f *fixture, d *db.DB) {
 	if len(revs) != 3 || revs[0].Actor != "test:analyst" || revs[1].Actor != "test:reviewer" || revs[1].Action != record.Updated {
 		t.Fatalf("history: %+v", revs)
 	}
+	// Superseded versions are stored; the current one is read from the tables.
+	var stored, empty int
+	if err := d.QueryRow(f.ctx, `SELECT COUNT(snapshot), COUNT(*) - COUNT(snapshot) FROM revisions WHERE record_id = $1`, in.ID).Scan(&stored, &empty); err != nil || stored != 2 || empty != 1 {
+		t.Errorf("stored snapshots %d, current %d (%v); want 2 and 1", stored, empty, err)
+	}
+	var first incident.Incident
+	if err := json.Unmarshal(revs[0].Snapshot, &first); err != nil || first.Summary != "" || len(first.Acts) != 1 || first.Version != 1 {
+		t.Errorf("version 1 as stored: %+v (%v)", first, err)
+	}
 	var last incident.Incident
 	if err := json.Unmarshal(revs[2].Snapshot, &last); err != nil || last.CreatedBy != "test:analyst" || !last.CreatedAt.Equal(in.CreatedAt) {
 		t.Errorf("the last revision's snapshot lost the creation stamps: %v by %q (%v)", last.CreatedAt, last.CreatedBy, err)

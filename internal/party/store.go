@@ -46,7 +46,7 @@ func Insert(ctx context.Context, tx *db.Tx, p *Party) error {
 	if err := writeNames(ctx, tx, p, false); err != nil {
 		return err
 	}
-	return record.Append(ctx, tx, record.KindParty, p.Meta, record.Created, p)
+	return record.Append(ctx, tx, record.KindParty, p.Meta, record.Created, nil)
 }
 
 // Update stores a changed party; p.Version must be the version read.
@@ -59,9 +59,13 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		if err := checkParent(ctx, tx, p); err != nil {
 			return err
 		}
+		previous, err := getWithNames(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
 		read := p.Version
 		record.Stamp(ctx, &p.Meta, record.Updated)
-		err := record.UpdateRow(ctx, tx, "parties", &p.Meta, `UPDATE parties SET name = $1, abbreviation = $2, type = $3,
+		err = record.UpdateRow(ctx, tx, "parties", &p.Meta, `UPDATE parties SET name = $1, abbreviation = $2, type = $3,
 			parent_id = $4, country_code = $5, description = $6, version = $7, updated_at = $8, updated_by = $9
 			WHERE id = $10 AND version = $11 RETURNING created_at, created_by`,
 			p.Name, p.Abbreviation, string(p.Type), db.NullIfEmpty(p.ParentID), p.CountryCode, p.Description,
@@ -73,7 +77,7 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		if err := writeNames(ctx, tx, p, true); err != nil {
 			return err
 		}
-		return record.Append(ctx, tx, record.KindParty, p.Meta, record.Updated, p)
+		return record.Append(ctx, tx, record.KindParty, p.Meta, record.Updated, previous)
 	})
 }
 
@@ -147,10 +151,8 @@ func scan(r rowScanner) (*Party, error) {
 	return &p, nil
 }
 
-type queryRowFunc func(ctx context.Context, query string, args ...any) *sql.Row
-
-func get(ctx context.Context, queryRow queryRowFunc, id string) (*Party, error) {
-	p, err := scan(queryRow(ctx, `SELECT `+columns+` FROM parties WHERE id = $1`, id))
+func get(ctx context.Context, q db.Querier, id string) (*Party, error) {
+	p, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM parties WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -160,19 +162,29 @@ func get(ctx context.Context, queryRow queryRowFunc, id string) (*Party, error) 
 	return p, nil
 }
 
+func init() {
+	record.RegisterCurrent(record.KindParty, func(ctx context.Context, q db.Querier, id string) (any, error) {
+		return getWithNames(ctx, q, id)
+	})
+}
+
 // Get returns one party with its names.
 func (s *Store) Get(ctx context.Context, id string) (*Party, error) {
-	p, err := get(ctx, s.db.QueryRow, id)
+	return getWithNames(ctx, s.db, id)
+}
+
+func getWithNames(ctx context.Context, q db.Querier, id string) (*Party, error) {
+	p, err := get(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.loadNames(ctx, []*Party{p}); err != nil {
+	if err := loadNames(ctx, q, []*Party{p}); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (s *Store) loadNames(ctx context.Context, ps []*Party) error {
+func loadNames(ctx context.Context, q db.Querier, ps []*Party) error {
 	if len(ps) == 0 {
 		return nil
 	}
@@ -183,7 +195,7 @@ func (s *Store) loadNames(ctx context.Context, ps []*Party) error {
 		p.Names = nil
 		args[i] = p.ID
 	}
-	rows, err := s.db.Query(ctx, `SELECT party_id, lang, name, alias FROM party_names
+	rows, err := q.Query(ctx, `SELECT party_id, lang, name, alias FROM party_names
 		WHERE party_id IN (`+db.Placeholders(1, len(args))+`) ORDER BY party_id, seq`, args...)
 	if err != nil {
 		return fmt.Errorf("read party names: %w", err)
@@ -259,7 +271,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Party, error) {
 	for i := range out {
 		ptrs[i] = &out[i]
 	}
-	return out, s.loadNames(ctx, ptrs)
+	return out, loadNames(ctx, s.db, ptrs)
 }
 
 // Subtree returns the IDs of the party and all its units, at any depth.
@@ -296,7 +308,7 @@ func (s *Store) Ancestors(ctx context.Context, p *Party) ([]Party, error) {
 	seen := map[string]bool{p.ID: true}
 	for id := p.ParentID; id != "" && !seen[id]; {
 		seen[id] = true
-		parent, err := get(ctx, s.db.QueryRow, id)
+		parent, err := get(ctx, s.db, id)
 		if err != nil {
 			return nil, err
 		}

@@ -43,6 +43,17 @@ type Revision struct {
 	Snapshot json.RawMessage `json:"snapshot"`
 }
 
+// A revision's snapshot is written only when a newer version supersedes it:
+// until then the record's tables hold exactly that version, and storing it
+// twice would double what a bulk import writes. Each kind registers how to
+// read its current version, so History can show every version alike.
+var currentLoaders = map[Kind]func(ctx context.Context, q db.Querier, id string) (any, error){}
+
+// RegisterCurrent tells History how to read the current version of a kind.
+func RegisterCurrent(kind Kind, load func(ctx context.Context, q db.Querier, id string) (any, error)) {
+	currentLoaders[kind] = load
+}
+
 // Stamp fills m for a write by the actor in ctx: a new record gets an ID (if
 // it has none), version 1 and creation stamps (unless it carries them, as an
 // imported record does); an update moves to the next version.
@@ -75,15 +86,23 @@ func Stamp(ctx context.Context, m *Meta, action Action) {
 
 // Append writes a revision of the record in the same transaction as the
 // write itself. Every write in Dossier passes through here, which is where
-// the tamper-evident audit log attaches.
-func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, snapshot any) error {
-	body, err := json.Marshal(snapshot)
-	if err != nil {
-		return fmt.Errorf("snapshot %s %s: %w", kind, m.ID, err)
+// the tamper-evident audit log attaches. An update passes the record as it
+// stood before (read inside the transaction), which becomes the superseded
+// version's snapshot.
+func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, previous any) error {
+	if action == Updated {
+		body, err := json.Marshal(previous)
+		if err != nil {
+			return fmt.Errorf("snapshot %s %s: %w", kind, m.ID, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE revisions SET snapshot = $1 WHERE kind = $2 AND record_id = $3 AND version = $4`,
+			string(body), string(kind), m.ID, m.Version-1); err != nil {
+			return fmt.Errorf("keep version %d of %s %s: %w", m.Version-1, kind, m.ID, err)
+		}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO revisions (kind, record_id, version, action, actor, at, snapshot)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		string(kind), m.ID, m.Version, string(action), m.UpdatedBy, db.FormatTime(m.UpdatedAt), string(body))
+	_, err := tx.Exec(ctx, `INSERT INTO revisions (kind, record_id, version, action, actor, at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		string(kind), m.ID, m.Version, string(action), m.UpdatedBy, db.FormatTime(m.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("record revision of %s %s: %w", kind, m.ID, err)
 	}
@@ -101,17 +120,37 @@ func History(ctx context.Context, d *db.DB, kind Kind, id string) ([]Revision, e
 	var out []Revision
 	for rows.Next() {
 		var r Revision
-		var at, snap string
+		var at string
+		var snap sql.NullString
 		if err := rows.Scan(&r.Seq, &r.Kind, &r.RecordID, &r.Version, &r.Action, &r.Actor, &at, &snap); err != nil {
 			return nil, fmt.Errorf("read history of %s %s: %w", kind, id, err)
 		}
 		if r.At, err = db.ParseTime(at); err != nil {
 			return nil, err
 		}
-		r.Snapshot = json.RawMessage(snap)
+		if snap.Valid {
+			r.Snapshot = json.RawMessage(snap.String)
+		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read history of %s %s: %w", kind, id, err)
+	}
+	rows.Close()
+	if n := len(out); n > 0 && out[n-1].Snapshot == nil {
+		load, ok := currentLoaders[kind]
+		if !ok {
+			return nil, fmt.Errorf("read history of %s %s: no reader for the current version", kind, id)
+		}
+		current, err := load(ctx, d, id)
+		if err != nil {
+			return nil, fmt.Errorf("read current version of %s %s: %w", kind, id, err)
+		}
+		if out[n-1].Snapshot, err = json.Marshal(current); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // RevisionAt returns one version of a record.

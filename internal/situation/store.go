@@ -36,7 +36,7 @@ func Insert(ctx context.Context, tx *db.Tx, sit *Situation) error {
 	if err != nil {
 		return duplicateAsFieldError(fmt.Errorf("store situation %q: %w", sit.Name, db.Explain(err)))
 	}
-	return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Created, sit)
+	return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Created, nil)
 }
 
 // Update stores a changed situation; sit.Version must be the version read.
@@ -46,9 +46,13 @@ func (s *Store) Update(ctx context.Context, sit *Situation) error {
 		return err
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
+		previous, err := get(ctx, tx, sit.ID)
+		if err != nil {
+			return err
+		}
 		read := sit.Version
 		record.Stamp(ctx, &sit.Meta, record.Updated)
-		err := record.UpdateRow(ctx, tx, "situations", &sit.Meta, `UPDATE situations SET name = $1, country_code = $2,
+		err = record.UpdateRow(ctx, tx, "situations", &sit.Meta, `UPDATE situations SET name = $1, country_code = $2,
 			on_sc_agenda = $3, conflict_class = $4, setting = $5, description = $6, version = $7, updated_at = $8,
 			updated_by = $9 WHERE id = $10 AND version = $11 RETURNING created_at, created_by`,
 			sit.Name, sit.CountryCode, sit.OnAgenda, string(sit.ConflictClass), string(sit.Setting), sit.Description,
@@ -57,7 +61,7 @@ func (s *Store) Update(ctx context.Context, sit *Situation) error {
 			sit.Version = read
 			return duplicateAsFieldError(err)
 		}
-		return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Updated, sit)
+		return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Updated, previous)
 	})
 }
 
@@ -79,9 +83,17 @@ func scan(r rowScanner) (*Situation, error) {
 	return &sit, nil
 }
 
+func init() {
+	record.RegisterCurrent(record.KindSituation, func(ctx context.Context, q db.Querier, id string) (any, error) {
+		return get(ctx, q, id)
+	})
+}
+
 // Get returns one situation.
-func (s *Store) Get(ctx context.Context, id string) (*Situation, error) {
-	sit, err := scan(s.db.QueryRow(ctx, `SELECT `+columns+` FROM situations WHERE id = $1`, id))
+func (s *Store) Get(ctx context.Context, id string) (*Situation, error) { return get(ctx, s.db, id) }
+
+func get(ctx context.Context, q db.Querier, id string) (*Situation, error) {
+	sit, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM situations WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}

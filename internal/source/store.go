@@ -39,7 +39,7 @@ func Insert(ctx context.Context, tx *db.Tx, src *Source) error {
 		}
 		return fmt.Errorf("store source %q: %w", src.Title, err)
 	}
-	return record.Append(ctx, tx, record.KindSource, src.Meta, record.Created, src)
+	return record.Append(ctx, tx, record.KindSource, src.Meta, record.Created, nil)
 }
 
 // Update stores a changed source; src.Version must be the version read.
@@ -49,9 +49,13 @@ func (s *Store) Update(ctx context.Context, src *Source) error {
 		return err
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
+		previous, err := get(ctx, tx, src.ID)
+		if err != nil {
+			return err
+		}
 		read := src.Version
 		record.Stamp(ctx, &src.Meta, record.Updated)
-		err := record.UpdateRow(ctx, tx, "sources", &src.Meta, `UPDATE sources SET kind = $1, title = $2, organisation = $3,
+		err = record.UpdateRow(ctx, tx, "sources", &src.Meta, `UPDATE sources SET kind = $1, title = $2, organisation = $3,
 			url = $4, document_symbol = $5, published_on = $6, language = $7, reliability = $8, description = $9,
 			version = $10, updated_at = $11, updated_by = $12 WHERE id = $13 AND version = $14 RETURNING created_at, created_by`,
 			string(src.Kind), src.Title, src.Organisation, src.URL, src.DocumentSymbol, src.PublishedOn, src.Language,
@@ -60,7 +64,7 @@ func (s *Store) Update(ctx context.Context, src *Source) error {
 			src.Version = read
 			return err
 		}
-		return record.Append(ctx, tx, record.KindSource, src.Meta, record.Updated, src)
+		return record.Append(ctx, tx, record.KindSource, src.Meta, record.Updated, previous)
 	})
 }
 
@@ -83,10 +87,14 @@ func scan(r rowScanner) (*Source, error) {
 	return &src, nil
 }
 
-type queryRowFunc func(ctx context.Context, query string, args ...any) *sql.Row
+func init() {
+	record.RegisterCurrent(record.KindSource, func(ctx context.Context, q db.Querier, id string) (any, error) {
+		return get(ctx, q, id)
+	})
+}
 
-func get(ctx context.Context, queryRow queryRowFunc, id string) (*Source, error) {
-	src, err := scan(queryRow(ctx, `SELECT `+columns+` FROM sources WHERE id = $1`, id))
+func get(ctx context.Context, q db.Querier, id string) (*Source, error) {
+	src, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM sources WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -98,7 +106,7 @@ func get(ctx context.Context, queryRow queryRowFunc, id string) (*Source, error)
 
 // Get returns one source.
 func (s *Store) Get(ctx context.Context, id string) (*Source, error) {
-	return get(ctx, s.db.QueryRow, id)
+	return get(ctx, s.db, id)
 }
 
 // List returns every source, newest publication first.

@@ -144,7 +144,9 @@ CREATE TABLE revisions (
     action    TEXT NOT NULL,
     actor     TEXT NOT NULL,
     at        TEXT COLLATE "C" NOT NULL,
-    snapshot  TEXT NOT NULL
+    -- The record as it stood at this version, written when a newer version
+    -- supersedes it; the current version is the record in its tables.
+    snapshot  TEXT
 );
 CREATE UNIQUE INDEX revisions_record ON revisions (kind, record_id, version);
 
