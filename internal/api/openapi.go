@@ -354,8 +354,8 @@ func schemas() obj {
 	s["IncidentPage"] = object("One page of incidents.", false,
 		field("incidents", arrayOf(ref("Incident"), "")).out(),
 		field("next", obj{"type": "string", "nullable": true, "description": "Cursor of the next page (pass it as cursor); null on the last page."}).out(),
-		field("total", integer("How many incidents match, counted up to 10000.")).out(),
-		field("total_capped", boolean("True when more than 10000 match and total stops there.")).out())
+		field("total", integer("How many incidents match, counted up to 1000.")).out(),
+		field("total_capped", boolean("True when more than 1000 match and total stops there.")).out())
 	s["PartyPage"] = object("One page of parties, by name.", false,
 		field("parties", arrayOf(ref("Party"), "")).out(),
 		field("next_offset", obj{"type": "integer", "nullable": true, "description": "Offset of the next page; null on the last page."}).out())

@@ -82,7 +82,7 @@ func openSQLite(path string) (*DB, error) {
 	// synchronous=FULL so an acknowledged commit survives power loss, not only a
 	// crash of the process; foreign keys on because SQLite defaults them off.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)

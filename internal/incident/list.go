@@ -58,7 +58,7 @@ const MaxPage = 500
 
 // CountLimit caps how far a list counts its matches: beyond it the count is
 // reported as "more than", which keeps every page fast on a large record.
-const CountLimit = 10000
+const CountLimit = 1000
 
 // Validate reports problems with the filter's values.
 func (f *Filter) Validate() error {
@@ -147,7 +147,10 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if err := f.Validate(); err != nil {
 		return Page{}, err
 	}
-	where, args := s.conditions(f)
+	where, args, err := s.conditions(ctx, f)
+	if err != nil {
+		return Page{}, err
+	}
 	order := sortColumns[f.Sort]
 	page := Page{Incidents: []Incident{}}
 
@@ -222,10 +225,16 @@ func whereClause(where []string) string {
 	return ` WHERE ` + strings.Join(where, ` AND `)
 }
 
+// commonTerms is how many matches make a full-text query "common": rather
+// than collect every match and then sort them, the list walks incidents in
+// the requested order and checks each against the index, stopping after a
+// page. For rarer queries collecting the matches first is faster.
+var commonTerms = 2000
+
 // conditions renders the filter as SQL. Conditions on acts — violation type,
 // age group, party — must hold for the same act: "a child raped by the RSF",
 // not a child in one act and the RSF in another.
-func (s *Store) conditions(f Filter) ([]string, []any) {
+func (s *Store) conditions(ctx context.Context, f Filter) ([]string, []any, error) {
 	var where, actWhere []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -245,8 +254,18 @@ func (s *Store) conditions(f Filter) ([]string, []any) {
 		if s.db.Dialect == db.Postgres {
 			where = append(where, `i.search @@ to_tsquery('simple', `+arg(textsearch.TSQuery(terms))+`)`)
 		} else {
-			where = append(where, `i.rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
-				arg(textsearch.FTS5(terms))+`)`)
+			match := textsearch.FTS5(terms)
+			var n int
+			if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM incident_search
+				WHERE incident_search MATCH $1 LIMIT $2) AS hits`, match, commonTerms).Scan(&n); err != nil {
+				return nil, nil, fmt.Errorf("search incidents: %w", err)
+			}
+			if n < commonTerms {
+				where = append(where, `i.rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+arg(match)+`)`)
+			} else {
+				where = append(where, `EXISTS (SELECT 1 FROM incident_search WHERE incident_search MATCH `+arg(match)+
+					` AND incident_search.rowid = i.rowid)`)
+			}
 		}
 	}
 	if f.ViolationType != "" {
@@ -262,14 +281,27 @@ func (s *Store) conditions(f Filter) ([]string, []any) {
 	}
 	join := ""
 	if f.PartyID != "" {
+		// The units are looked up once: inside the per-incident check the
+		// recursive query would run again for every row.
+		units, err := party.NewStore(s.db).Subtree(ctx, f.PartyID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(units) == 0 {
+			units = []string{f.PartyID}
+		}
+		ph := make([]string, len(units))
+		for i, id := range units {
+			ph[i] = arg(id)
+		}
 		join = ` JOIN act_perpetrators p ON p.act_id = a.id`
-		actWhere = append(actWhere, `p.party_id IN (`+party.SubtreeSQL(arg(f.PartyID))+`)`)
+		actWhere = append(actWhere, `p.party_id IN (`+strings.Join(ph, ", ")+`)`)
 	}
 	if len(actWhere) > 0 {
 		where = append(where, `EXISTS (SELECT 1 FROM acts a`+join+` WHERE a.incident_id = i.id AND `+
 			strings.Join(actWhere, ` AND `)+`)`)
 	}
-	return where, args
+	return where, args, nil
 }
 
 // Each calls fn for every incident in ID order, reading in batches so that

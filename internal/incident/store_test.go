@@ -252,25 +252,34 @@ func TestList(t *testing.T) {
 			{"Hebrew text", incident.Filter{Text: "עזה"}, []*incident.Incident{hebrew}},
 			{"text and situation", incident.Filter{Text: "Nova", SituationID: f.sudan.ID}, nil},
 		}
-		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) {
-				page, err := f.store.List(f.ctx, c.filter)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got, want := titles(page.Incidents), titlesOf(c.want); !slices.Equal(got, want) {
-					if c.filter.Sort == "" {
-						slices.Sort(got)
-						slices.Sort(want)
+		// Every case runs with full-text terms treated as rare (matches
+		// collected first) and as common (each incident checked in order).
+		for _, plan := range []struct {
+			name   string
+			common int
+		}{{"rare-term plan", 1 << 30}, {"common-term plan", 1}} {
+			restore := incident.SetCommonTerms(plan.common)
+			for _, c := range cases {
+				t.Run(plan.name+"/"+c.name, func(t *testing.T) {
+					page, err := f.store.List(f.ctx, c.filter)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if !slices.Equal(got, want) {
-						t.Errorf("got %q, want %q", got, want)
+					if got, want := titles(page.Incidents), titlesOf(c.want); !slices.Equal(got, want) {
+						if c.filter.Sort == "" {
+							slices.Sort(got)
+							slices.Sort(want)
+						}
+						if !slices.Equal(got, want) {
+							t.Errorf("got %q, want %q", got, want)
+						}
 					}
-				}
-				if page.Total != len(c.want) {
-					t.Errorf("total %d, want %d", page.Total, len(c.want))
-				}
-			})
+					if page.Total != len(c.want) {
+						t.Errorf("total %d, want %d", page.Total, len(c.want))
+					}
+				})
+			}
+			restore()
 		}
 
 		t.Run("pages follow each other without gaps or repeats", func(t *testing.T) {

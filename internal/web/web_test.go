@@ -519,12 +519,12 @@ func hrefOf(t *testing.T, body, rel string) string {
 
 func TestCappedTotal(t *testing.T) {
 	e := newEnv(t, dbtest.SQLite(t))
-	// A list of more than incident.CountLimit matches shows "10,000+".
+	// A list of more than incident.CountLimit matches shows "1,000+".
 	web := &handler{app: e.a}
 	cats, _ := loadCatalogs(translationFiles)
 	web.catalogs = cats
 	web.views, _ = loadViews(cats, "x")
-	for lang, want := range map[string]string{"en": "10,000+ incidents", "fr": "plus de 10\u202f000 incidents", "ar": "أكثر من ١٠٬٠٠٠ حادثة"} {
+	for lang, want := range map[string]string{"en": "1,000+ incidents", "fr": "plus de 1\u202f000 incidents", "ar": "أكثر من ١٬٠٠٠ حادثة"} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodGet, "/incidents", nil)
 		req.Header.Set("Accept-Language", lang)
