@@ -30,7 +30,7 @@ run:
 FUZZTIME ?= 30s
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./internal/transfer/ | grep '^Fuzz'); do \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./internal/transfer/ || exit 1; \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./internal/transfer/ || exit 1; \
 	done
 
 clean:

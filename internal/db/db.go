@@ -83,7 +83,10 @@ func openSQLite(path string) (*DB, error) {
 	// crash of the process; foreign keys on because SQLite defaults them off.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
-	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	// The path goes into a file: URI, where %, ? and # would be read as
+	// syntax and open some other file.
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	write, err := sql.Open("sqlite", uri+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}
@@ -94,7 +97,7 @@ func openSQLite(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)

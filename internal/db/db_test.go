@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,5 +54,17 @@ func TestWithoutIndexesRebuildsThem(t *testing.T) {
 	})
 	if err == nil || indexes(t, d) != before {
 		t.Errorf("after a failed load: %v, indexes %s", err, indexes(t, d))
+	}
+}
+
+func TestOpenKeepsOddCharactersInThePath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "case #7?draft 100%")
+	d, err := db.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if _, err := os.Stat(filepath.Join(dir, db.SQLiteFile)); err != nil {
+		t.Errorf("the database is not where it was asked to be: %v", err)
 	}
 }
