@@ -1,8 +1,8 @@
 package incident
 
-// SetCommonTerms lets tests run text search through both of its plans.
-func SetCommonTerms(n int) (restore func()) {
-	old := commonTerms
-	commonTerms = n
-	return func() { commonTerms = old }
+// SetSelectiveParty lets tests run the party filter through both of its plans.
+func SetSelectiveParty(n int) (restore func()) {
+	old := selectiveParty
+	selectiveParty = n
+	return func() { selectiveParty = old }
 }

@@ -225,11 +225,11 @@ func whereClause(where []string) string {
 	return ` WHERE ` + strings.Join(where, ` AND `)
 }
 
-// commonTerms is how many matches make a full-text query "common": rather
-// than collect every match and then sort them, the list walks incidents in
-// the requested order and checks each against the index, stopping after a
-// page. For rarer queries collecting the matches first is faster.
-var commonTerms = 2000
+// selectiveParty is how many acts make a party's record "large". For a
+// smaller one the list collects the party's incidents first, then sorts them;
+// for a larger one it walks incidents in the requested order and checks each,
+// stopping after a page. Each plan is fast where the other is slow.
+var selectiveParty = 20000
 
 // conditions renders the filter as SQL. Conditions on acts — violation type,
 // age group, party — must hold for the same act: "a child raped by the RSF",
@@ -254,18 +254,8 @@ func (s *Store) conditions(ctx context.Context, f Filter) ([]string, []any, erro
 		if s.db.Dialect == db.Postgres {
 			where = append(where, `i.search @@ to_tsquery('simple', `+arg(textsearch.TSQuery(terms))+`)`)
 		} else {
-			match := textsearch.FTS5(terms)
-			var n int
-			if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM incident_search
-				WHERE incident_search MATCH $1 LIMIT $2) AS hits`, match, commonTerms).Scan(&n); err != nil {
-				return nil, nil, fmt.Errorf("search incidents: %w", err)
-			}
-			if n < commonTerms {
-				where = append(where, `i.rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+arg(match)+`)`)
-			} else {
-				where = append(where, `EXISTS (SELECT 1 FROM incident_search WHERE incident_search MATCH `+arg(match)+
-					` AND incident_search.rowid = i.rowid)`)
-			}
+			where = append(where, `i.rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
+				arg(textsearch.FTS5(terms))+`)`)
 		}
 	}
 	if f.ViolationType != "" {
@@ -290,9 +280,24 @@ func (s *Store) conditions(ctx context.Context, f Filter) ([]string, []any, erro
 		if len(units) == 0 {
 			units = []string{f.PartyID}
 		}
+		unitArgs := make([]any, len(units))
+		for i, id := range units {
+			unitArgs[i] = id
+		}
+		var acts int
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM act_perpetrators WHERE party_id IN (`+
+			db.Placeholders(1, len(units))+fmt.Sprintf(`) LIMIT %d) AS acts`, selectiveParty), unitArgs...).Scan(&acts); err != nil {
+			return nil, nil, fmt.Errorf("list incidents of party %s: %w", f.PartyID, err)
+		}
 		ph := make([]string, len(units))
 		for i, id := range units {
 			ph[i] = arg(id)
+		}
+		if acts < selectiveParty {
+			conds := append([]string{`p.party_id IN (` + strings.Join(ph, ", ") + `)`}, actWhere...)
+			where = append(where, `i.id IN (SELECT a.incident_id FROM act_perpetrators p JOIN acts a ON a.id = p.act_id WHERE `+
+				strings.Join(conds, ` AND `)+`)`)
+			return where, args, nil
 		}
 		join = ` JOIN act_perpetrators p ON p.act_id = a.id`
 		actWhere = append(actWhere, `p.party_id IN (`+strings.Join(ph, ", ")+`)`)

@@ -252,13 +252,13 @@ func TestList(t *testing.T) {
 			{"Hebrew text", incident.Filter{Text: "עזה"}, []*incident.Incident{hebrew}},
 			{"text and situation", incident.Filter{Text: "Nova", SituationID: f.sudan.ID}, nil},
 		}
-		// Every case runs with full-text terms treated as rare (matches
-		// collected first) and as common (each incident checked in order).
+		// Every case runs with each party's acts collected first and with
+		// each incident checked in order.
 		for _, plan := range []struct {
-			name   string
-			common int
-		}{{"rare-term plan", 1 << 30}, {"common-term plan", 1}} {
-			restore := incident.SetCommonTerms(plan.common)
+			name      string
+			selective int
+		}{{"collect plan", 1 << 30}, {"walk plan", 1}} {
+			restore := incident.SetSelectiveParty(plan.selective)
 			for _, c := range cases {
 				t.Run(plan.name+"/"+c.name, func(t *testing.T) {
 					page, err := f.store.List(f.ctx, c.filter)
