@@ -2,13 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
-	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/situation"
@@ -136,61 +134,11 @@ func parseSituationForm(v url.Values) *situation.Situation {
 }
 
 func (h *handler) situationSave(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "unreadable form", http.StatusBadRequest)
-		return
-	}
-	s := parseSituationForm(r.PostForm)
-	editing := r.PathValue("id") != ""
-	if editing {
-		id, ok := recordID(r)
-		if !ok {
-			h.notFound(w, r)
-			return
-		}
-		s.ID = id
-	} else {
-		s.Version = 0
-	}
-	read := s.Version
-	l := h.localizer(r)
-	var err error
-	if editing {
-		err = h.app.Situations.Update(writer(r), s)
-	} else {
-		err = h.app.Situations.Create(writer(r), s)
-	}
-	if err != nil {
-		// A failed write may have stamped the record; show the form as sent.
-		s.Version = read
-		if !editing {
-			s.ID = ""
-		}
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		h.situationFormRender(w, r, http.StatusUnprocessableEntity, s, translateErrors(l, errs), nil)
-		return
-	}
-	if errors.Is(err, db.ErrConflict) {
-		conflict, current, err := h.conflict(r.Context(), l, record.KindSituation, "situations", r.PathValue("id"), read)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		s.Version = current
-		h.situationFormRender(w, r, http.StatusConflict, s, formErrors{}, conflict)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if editing {
-		setFlash(w, r, "saved")
-	} else {
-		setFlash(w, r, "created")
-	}
-	http.Redirect(w, r, "/situations/"+s.ID, http.StatusSeeOther)
+	saveRecord(h, w, r, recordForm[situation.Situation]{
+		kind: record.KindSituation, path: "situations", parse: parseSituationForm,
+		meta:   func(s *situation.Situation) *record.Meta { return &s.Meta },
+		create: h.app.Situations.Create, update: h.app.Situations.Update, render: h.situationFormRender,
+	})
 }
 
 func (h *handler) situationFormRender(w http.ResponseWriter, r *http.Request, status int, s *situation.Situation, errs formErrors, conflict *conflictView) {

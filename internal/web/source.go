@@ -2,13 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
-	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/source"
 )
@@ -105,61 +103,11 @@ func parseSourceForm(v url.Values) *source.Source {
 }
 
 func (h *handler) sourceSave(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "unreadable form", http.StatusBadRequest)
-		return
-	}
-	s := parseSourceForm(r.PostForm)
-	editing := r.PathValue("id") != ""
-	if editing {
-		id, ok := recordID(r)
-		if !ok {
-			h.notFound(w, r)
-			return
-		}
-		s.ID = id
-	} else {
-		s.Version = 0
-	}
-	read := s.Version
-	l := h.localizer(r)
-	var err error
-	if editing {
-		err = h.app.Sources.Update(writer(r), s)
-	} else {
-		err = h.app.Sources.Create(writer(r), s)
-	}
-	if err != nil {
-		// A failed write may have stamped the record; show the form as sent.
-		s.Version = read
-		if !editing {
-			s.ID = ""
-		}
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		h.sourceFormRender(w, r, http.StatusUnprocessableEntity, s, translateErrors(l, errs), nil)
-		return
-	}
-	if errors.Is(err, db.ErrConflict) {
-		conflict, current, err := h.conflict(r.Context(), l, record.KindSource, "sources", r.PathValue("id"), read)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		s.Version = current
-		h.sourceFormRender(w, r, http.StatusConflict, s, formErrors{}, conflict)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if editing {
-		setFlash(w, r, "saved")
-	} else {
-		setFlash(w, r, "created")
-	}
-	http.Redirect(w, r, "/sources/"+s.ID, http.StatusSeeOther)
+	saveRecord(h, w, r, recordForm[source.Source]{
+		kind: record.KindSource, path: "sources", parse: parseSourceForm,
+		meta:   func(s *source.Source) *record.Meta { return &s.Meta },
+		create: h.app.Sources.Create, update: h.app.Sources.Update, render: h.sourceFormRender,
+	})
 }
 
 func (h *handler) sourceFormRender(w http.ResponseWriter, r *http.Request, status int, s *source.Source, errs formErrors, conflict *conflictView) {
