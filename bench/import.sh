@@ -37,6 +37,7 @@ fi
 bin=$work/bin
 mkdir -p "$bin"
 go build -o "$bin/dossier" ./cmd/dossier
+echo "dossier built from $(git describe --always --dirty 2>/dev/null || echo 'an unknown revision'); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 
 rows() { echo $(( $(wc -l <"$1") - 1 )); } # no field of the synthetic set spans lines
 incidents=$(rows "$csv/incidents.csv")
