@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -174,7 +175,7 @@ func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	defer t.closeStatements()
 	err = fn(t)
 	if err == nil {
-		err = t.flushQueues(ctx)
+		err = t.flush(ctx)
 	}
 	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
@@ -191,11 +192,12 @@ func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // Tx is a write transaction. It keeps its prepared statements, because a bulk
 // import runs the same few statements millions of times.
 type Tx struct {
-	tx     *sql.Tx
-	db     *DB
-	stmts  map[string]*sql.Stmt
-	known  map[string]bool
-	queues []*queue
+	tx       *sql.Tx
+	db       *DB
+	stmts    map[string]*sql.Stmt
+	known    map[string]bool
+	queues   []*queue
+	deferred map[string]Deferred
 }
 
 // Dialect is the engine behind the transaction.
@@ -327,7 +329,7 @@ func (t *Tx) Exists(ctx context.Context, table, id string) (bool, error) {
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	// Queued rows are written first, so that a rollback to this savepoint
 	// drops exactly the rows queued inside it.
-	if err := t.flushQueues(ctx); err != nil {
+	if err := t.flush(ctx); err != nil {
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT row_savepoint"); err != nil {
@@ -341,6 +343,9 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		clear(t.known)
 		for _, q := range t.queues {
 			q.rows = q.rows[:0]
+		}
+		for _, d := range t.deferred {
+			d.Discard()
 		}
 		return err
 	}
@@ -397,6 +402,48 @@ func (t *Tx) flushQueue(ctx context.Context, q *queue) error {
 	rows := q.rows
 	q.rows = nil
 	return q.flush(ctx, t, rows)
+}
+
+// Deferred is state a transaction keeps in memory and writes once, late:
+// Flush writes it (before a savepoint and before the commit), and Discard
+// forgets what was not flushed when a savepoint rolls back. The audit log
+// keeps its tree head this way, so that a bulk import does not rewrite the
+// head at every record.
+type Deferred interface {
+	Flush(ctx context.Context, tx *Tx) error
+	Discard()
+}
+
+// Deferred returns the transaction's state under key, made by create on
+// first use.
+func (t *Tx) Deferred(key string, create func() Deferred) Deferred {
+	if d, ok := t.deferred[key]; ok {
+		return d
+	}
+	if t.deferred == nil {
+		t.deferred = make(map[string]Deferred)
+	}
+	d := create()
+	t.deferred[key] = d
+	return d
+}
+
+// flush writes queued rows, then deferred state (which may queue nothing).
+func (t *Tx) flush(ctx context.Context) error {
+	if err := t.flushQueues(ctx); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(t.deferred))
+	for k := range t.deferred {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := t.deferred[k].Flush(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) flushQueues(ctx context.Context) error {

@@ -312,9 +312,13 @@ func (s *Store) conditions(ctx context.Context, f Filter) ([]string, []any, erro
 // Each calls fn for every incident in ID order, reading in batches so that
 // exporting a large record needs little memory.
 func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
+	return each(ctx, s.db, fn)
+}
+
+func each(ctx context.Context, q db.Querier, fn func(*Incident) error) error {
 	after := ""
 	for {
-		rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id > $1 ORDER BY i.id LIMIT 500`, after)
+		rows, err := q.Query(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id > $1 ORDER BY i.id LIMIT 500`, after)
 		if err != nil {
 			return fmt.Errorf("read incidents: %w", err)
 		}
@@ -334,7 +338,7 @@ func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := loadChildren(ctx, s.db, batch); err != nil {
+		if err := loadChildren(ctx, q, batch); err != nil {
 			return err
 		}
 		for _, in := range batch {

@@ -61,7 +61,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 	if err := writeChildren(ctx, tx, in); err != nil {
 		return err
 	}
-	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, nil)
+	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in, nil)
 }
 
 // Update stores a changed incident, replacing its acts and links with those
@@ -118,7 +118,7 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		if err := writeChildren(ctx, tx, in); err != nil {
 			return err
 		}
-		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, previous)
+		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)
 	})
 }
 
@@ -253,6 +253,9 @@ func scan(r rowScanner) (*Incident, error) {
 func init() {
 	record.RegisterCurrent(record.KindIncident, func(ctx context.Context, q db.Querier, id string) (any, error) {
 		return get(ctx, q, id)
+	})
+	record.RegisterEach(record.KindIncident, func(ctx context.Context, q db.Querier, fn func(id string, current any) error) error {
+		return each(ctx, q, func(in *Incident) error { return fn(in.ID, in) })
 	})
 }
 

@@ -46,7 +46,7 @@ func Insert(ctx context.Context, tx *db.Tx, p *Party) error {
 	if err := writeNames(ctx, tx, p, false); err != nil {
 		return err
 	}
-	return record.Append(ctx, tx, record.KindParty, p.Meta, record.Created, nil)
+	return record.Append(ctx, tx, record.KindParty, p.Meta, record.Created, p, nil)
 }
 
 // Update stores a changed party; p.Version must be the version read.
@@ -77,7 +77,7 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		if err := writeNames(ctx, tx, p, true); err != nil {
 			return err
 		}
-		return record.Append(ctx, tx, record.KindParty, p.Meta, record.Updated, previous)
+		return record.Append(ctx, tx, record.KindParty, p.Meta, record.Updated, p, previous)
 	})
 }
 
@@ -166,6 +166,7 @@ func init() {
 	record.RegisterCurrent(record.KindParty, func(ctx context.Context, q db.Querier, id string) (any, error) {
 		return getWithNames(ctx, q, id)
 	})
+	record.RegisterEach(record.KindParty, record.EachByID(record.KindParty, "parties"))
 }
 
 // Get returns one party with its names.

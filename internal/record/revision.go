@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
 )
 
@@ -85,11 +86,11 @@ func Stamp(ctx context.Context, m *Meta, action Action) {
 }
 
 // Append writes a revision of the record in the same transaction as the
-// write itself. Every write in Dossier passes through here, which is where
-// the tamper-evident audit log attaches. An update passes the record as it
-// stood before (read inside the transaction), which becomes the superseded
-// version's snapshot.
-func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, previous any) error {
+// write itself, and appends the write to the audit log with the hash of the
+// record as written (current). Every write of a record passes through here.
+// An update passes the record as it stood before (read inside the
+// transaction), which becomes the superseded version's snapshot.
+func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, current, previous any) error {
 	if action == Updated {
 		body, err := json.Marshal(previous)
 		if err != nil {
@@ -106,7 +107,13 @@ func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, pr
 	if err != nil {
 		return fmt.Errorf("record revision of %s %s: %w", kind, m.ID, err)
 	}
-	return nil
+	hash, err := audit.HashJSON(current)
+	if err != nil {
+		return err
+	}
+	_, err = audit.Append(ctx, tx, audit.Entry{At: m.UpdatedAt, Actor: m.UpdatedBy, Kind: string(kind),
+		Subject: m.ID, Version: m.Version, Action: string(action), ContentHash: hash})
+	return err
 }
 
 // History lists a record's revisions, oldest first.

@@ -36,7 +36,7 @@ func Insert(ctx context.Context, tx *db.Tx, sit *Situation) error {
 	if err != nil {
 		return duplicateAsFieldError(fmt.Errorf("store situation %q: %w", sit.Name, db.Explain(err)))
 	}
-	return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Created, nil)
+	return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Created, sit, nil)
 }
 
 // Update stores a changed situation; sit.Version must be the version read.
@@ -61,7 +61,7 @@ func (s *Store) Update(ctx context.Context, sit *Situation) error {
 			sit.Version = read
 			return duplicateAsFieldError(err)
 		}
-		return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Updated, previous)
+		return record.Append(ctx, tx, record.KindSituation, sit.Meta, record.Updated, sit, previous)
 	})
 }
 
@@ -87,6 +87,7 @@ func init() {
 	record.RegisterCurrent(record.KindSituation, func(ctx context.Context, q db.Querier, id string) (any, error) {
 		return get(ctx, q, id)
 	})
+	record.RegisterEach(record.KindSituation, record.EachByID(record.KindSituation, "situations"))
 }
 
 // Get returns one situation.

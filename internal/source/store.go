@@ -39,7 +39,7 @@ func Insert(ctx context.Context, tx *db.Tx, src *Source) error {
 		}
 		return fmt.Errorf("store source %q: %w", src.Title, err)
 	}
-	return record.Append(ctx, tx, record.KindSource, src.Meta, record.Created, nil)
+	return record.Append(ctx, tx, record.KindSource, src.Meta, record.Created, src, nil)
 }
 
 // Update stores a changed source; src.Version must be the version read.
@@ -64,7 +64,7 @@ func (s *Store) Update(ctx context.Context, src *Source) error {
 			src.Version = read
 			return err
 		}
-		return record.Append(ctx, tx, record.KindSource, src.Meta, record.Updated, previous)
+		return record.Append(ctx, tx, record.KindSource, src.Meta, record.Updated, src, previous)
 	})
 }
 
@@ -91,6 +91,7 @@ func init() {
 	record.RegisterCurrent(record.KindSource, func(ctx context.Context, q db.Querier, id string) (any, error) {
 		return get(ctx, q, id)
 	})
+	record.RegisterEach(record.KindSource, record.EachByID(record.KindSource, "sources"))
 }
 
 func get(ctx context.Context, q db.Querier, id string) (*Source, error) {

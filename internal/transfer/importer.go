@@ -60,7 +60,7 @@ type importer struct {
 }
 
 // bulkTables are the tables a large import fills.
-var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions"}
+var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions", "audit_log"}
 
 // errRollback makes db.Write roll back an import that must not be committed.
 var errRollback = errors.New("import rejected")

@@ -1,0 +1,269 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/dossier-org/dossier/internal/db"
+)
+
+// Key signs the log's checkpoints. It lives in a file beside the data, never
+// in the database: someone able to rewrite the database must not also be
+// able to sign a rewritten log.
+type Key struct {
+	signer   note.Signer
+	verifier note.Verifier
+	// Public is the verifier key to publish (name+hash+key), what courts,
+	// witnesses and partners check checkpoints with.
+	Public string
+}
+
+// Origin is the log's name, the first line of every checkpoint.
+func (k *Key) Origin() string { return k.signer.Name() }
+
+// Verifier checks signatures by this key.
+func (k *Key) Verifier() note.Verifier { return k.verifier }
+
+// EnvSigningKey holds a signing key (note format) in place of the key file.
+const EnvSigningKey = "DOSSIER_LOG_KEY"
+
+// KeyFile is where a data directory keeps the log's signing key.
+func KeyFile(dataDir string) string { return filepath.Join(dataDir, "keys", "log-signing.key") }
+
+// LoadKey reads the signing key from the environment or the data directory,
+// creating one (named after a fresh log origin) if there is none yet.
+func LoadKey(dataDir string) (*Key, error) {
+	if s := strings.TrimSpace(os.Getenv(EnvSigningKey)); s != "" {
+		k, err := ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvSigningKey, err)
+		}
+		return k, nil
+	}
+	path := KeyFile(dataDir)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return createKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the log signing key: %w", err)
+	}
+	k, err := ParseKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// ParseKey reads a signing key in note format (PRIVATE+KEY+…).
+func ParseKey(skey string) (*Key, error) {
+	skey = strings.TrimSpace(skey)
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, errors.New("not a signing key in note format (PRIVATE+KEY+name+hash+key)")
+	}
+	vkey, err := publicOf(skey)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{signer: signer, verifier: verifier, Public: vkey}, nil
+}
+
+// publicOf derives the verifier key of a note signing key: the same name and
+// hash, with the Ed25519 public half.
+func publicOf(skey string) (string, error) {
+	// PRIVATE+KEY+name+hash+base64(alg||seed)
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 {
+		return "", errors.New("malformed signing key")
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return "", err
+	}
+	pub, err := ed25519Public(parts[4])
+	if err != nil {
+		return "", err
+	}
+	vkey, err := note.NewEd25519VerifierKey(signer.Name(), pub)
+	if err != nil {
+		return "", err
+	}
+	return vkey, nil
+}
+
+func createKey(path string) (*Key, error) {
+	// The origin names this log for good: checkpoints, witnesses and bundles
+	// all carry it.
+	origin := "dossier.log/" + uuid.NewString()
+	skey, _, err := note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create the key directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another process made it first: use theirs.
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return ParseKey(string(b))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create the log signing key: %w", err)
+	}
+	if _, err := f.WriteString(skey + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return ParseKey(skey)
+}
+
+// Checkpoint is a signed statement of the log's size and root hash, in the
+// C2SP tlog-checkpoint format.
+type Checkpoint struct {
+	Origin   string    `json:"origin"`
+	Size     uint64    `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// Issue signs a checkpoint of the committed log and keeps it. A checkpoint
+// of the same size as the newest is that one again.
+func Issue(ctx context.Context, d *db.DB, k *Key) (Checkpoint, error) {
+	h, err := CurrentHead(ctx, d)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if existing, err := CheckpointAt(ctx, d, h.Size); err == nil {
+		return existing, nil
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return Checkpoint{}, err
+	}
+	body := log.Checkpoint{Origin: k.Origin(), Size: h.Size, Hash: h.Root}.Marshal()
+	signed, err := note.Sign(&note.Note{Text: string(body)}, k.signer)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
+	}
+	cp := Checkpoint{Origin: k.Origin(), Size: h.Size, Root: h.Root, Note: string(signed), IssuedAt: db.Now()}
+	err = d.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, root_hash, note, issued_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (size) DO NOTHING`, int64(cp.Size), cp.Root, cp.Note, db.FormatTime(cp.IssuedAt))
+		return err
+	})
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("keep checkpoint: %w", err)
+	}
+	return CheckpointAt(ctx, d, h.Size)
+}
+
+// CheckpointAt reads the kept checkpoint of a size.
+func CheckpointAt(ctx context.Context, q db.Querier, size uint64) (Checkpoint, error) {
+	return scanCheckpoint(q.QueryRow(ctx, `SELECT size, root_hash, note, issued_at FROM audit_checkpoints WHERE size = $1`, int64(size)))
+}
+
+// LatestCheckpoint reads the newest kept checkpoint.
+func LatestCheckpoint(ctx context.Context, q db.Querier) (Checkpoint, error) {
+	return scanCheckpoint(q.QueryRow(ctx, `SELECT size, root_hash, note, issued_at FROM audit_checkpoints ORDER BY size DESC LIMIT 1`))
+}
+
+// Checkpoints lists the kept checkpoints, newest first.
+func Checkpoints(ctx context.Context, q db.Querier, limit int) ([]Checkpoint, error) {
+	rows, err := q.Query(ctx, `SELECT size, root_hash, note, issued_at FROM audit_checkpoints ORDER BY size DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []Checkpoint
+	for rows.Next() {
+		cp, err := scanCheckpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+func scanCheckpoint(row interface{ Scan(...any) error }) (Checkpoint, error) {
+	var cp Checkpoint
+	var size int64
+	var at string
+	err := row.Scan(&size, &cp.Root, &cp.Note, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkpoint{}, db.ErrNotFound
+	}
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
+	}
+	cp.Size = uint64(size)
+	if cp.IssuedAt, err = db.ParseTime(at); err != nil {
+		return Checkpoint{}, err
+	}
+	var body log.Checkpoint
+	if _, err := body.Unmarshal([]byte(cp.Note)); err == nil {
+		cp.Origin = body.Origin
+	}
+	return cp, nil
+}
+
+// OpenCheckpoint parses a signed checkpoint and checks its signature by the
+// verifier; other signatures (a witness's cosignatures) may come with it.
+func OpenCheckpoint(signed []byte, verifier note.Verifier, others ...note.Verifier) (Checkpoint, *note.Note, error) {
+	body, _, n, err := log.ParseCheckpoint(signed, verifier.Name(), verifier, others...)
+	if err != nil {
+		return Checkpoint{}, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return Checkpoint{Origin: body.Origin, Size: body.Size, Root: body.Hash, Note: string(signed)}, n, nil
+}
+
+// sameCheckpoint reports whether a kept checkpoint still states what it signed.
+func (cp Checkpoint) matches(k *Key) error {
+	got, _, err := OpenCheckpoint([]byte(cp.Note), k.Verifier())
+	if err != nil {
+		return err
+	}
+	if got.Size != cp.Size || !bytes.Equal(got.Root, cp.Root) {
+		return fmt.Errorf("its row says size %d, its signed text size %d", cp.Size, got.Size)
+	}
+	return nil
+}
+
+// ed25519Public derives the public key from a note private key's data:
+// base64 of the algorithm byte and the Ed25519 seed.
+func ed25519Public(keyData string) (ed25519.PublicKey, error) {
+	raw, err := base64.StdEncoding.DecodeString(keyData)
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return nil, errors.New("malformed signing key: not an Ed25519 seed")
+	}
+	return ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey), nil
+}
