@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 
+	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
@@ -22,7 +23,10 @@ type Config struct {
 
 // App is an open Dossier.
 type App struct {
-	DB         *db.DB
+	DB *db.DB
+	// LogKey signs the audit log's checkpoints; nil for an App made by New
+	// without a data directory, which then cannot issue checkpoints.
+	LogKey     *audit.Key
 	Situations *situation.Store
 	Parties    *party.Store
 	Sources    *source.Store
@@ -35,7 +39,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(d), nil
+	key, err := audit.LoadKey(cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a := New(d)
+	a.LogKey = key
+	return a, nil
 }
 
 // New wraps an open database.
