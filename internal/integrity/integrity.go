@@ -1,0 +1,185 @@
+// Package integrity re-derives everything Dossier vouches for and names what
+// no longer matches: the audit log against its signed checkpoints, every
+// record and every kept revision against the log, and every evidence file
+// against its hash. It trusts nothing stored beside the data it checks: only
+// the log's signing key, which lives outside the database.
+package integrity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/record"
+)
+
+// Report is what verification checked and what it found altered.
+type Report struct {
+	LogEntries  uint64          `json:"log_entries"`
+	Checkpoints int             `json:"checkpoints"`
+	Records     int             `json:"records"`
+	Revisions   int             `json:"revisions"`
+	Blobs       int             `json:"blobs"`
+	Problems    []audit.Problem `json:"problems"`
+	Took        time.Duration   `json:"took_ns"`
+}
+
+// OK reports whether nothing was found altered.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+func (r *Report) problem(what, format string, args ...any) {
+	r.Problems = append(r.Problems, audit.Problem{What: what, Detail: fmt.Sprintf(format, args...)})
+}
+
+// written is what the log says of one version of a record.
+type written struct {
+	hash   [sha256.Size]byte
+	action string
+}
+
+type versionKey struct {
+	kind, id string
+	version  int
+}
+
+type recordKey struct{ kind, id string }
+
+// Verify checks the whole store. An error means verification could not run;
+// what it found altered is in the report.
+func Verify(ctx context.Context, a *app.App) (Report, error) {
+	start := time.Now()
+	var report Report
+	if a.LogKey == nil {
+		return report, errors.New("verify: the log's signing key is not loaded")
+	}
+	recordKinds := map[string]bool{}
+	for _, k := range record.Kinds() {
+		recordKinds[string(k)] = true
+	}
+	versions := map[versionKey]written{}
+	latest := map[recordKey]int{}
+	logReport, err := audit.VerifyLog(ctx, a.DB, a.LogKey, func(e audit.Entry) error {
+		if !recordKinds[e.Kind] {
+			return nil
+		}
+		var w written
+		if _, err := hex.Decode(w.hash[:], []byte(e.ContentHash)); err != nil {
+			report.problem(fmt.Sprintf("audit log entry %d", e.Index), "its content hash %q is not a SHA-256", e.ContentHash)
+			return nil
+		}
+		w.action = e.Action
+		versions[versionKey{e.Kind, e.Subject, e.Version}] = w
+		rk := recordKey{e.Kind, e.Subject}
+		if e.Version >= latest[rk] {
+			latest[rk] = e.Version
+		}
+		return nil
+	})
+	if err != nil {
+		return report, err
+	}
+	report.LogEntries, report.Checkpoints = logReport.Entries, logReport.Checkpoints
+	report.Problems = append(report.Problems, logReport.Problems...)
+
+	if err := verifyRecords(ctx, a, &report, versions, latest); err != nil {
+		return report, err
+	}
+	if err := verifyRevisions(ctx, a, &report, versions); err != nil {
+		return report, err
+	}
+	sort.SliceStable(report.Problems, func(i, j int) bool { return report.Problems[i].What < report.Problems[j].What })
+	report.Took = time.Since(start)
+	return report, nil
+}
+
+// verifyRecords hashes every record as it stands against the newest version
+// the log recorded of it.
+func verifyRecords(ctx context.Context, a *app.App, report *Report, versions map[versionKey]written, latest map[recordKey]int) error {
+	seen := make(map[recordKey]bool, len(latest))
+	for _, kind := range record.Kinds() {
+		err := record.EachRecord(ctx, a.DB, kind, func(id string, current any) error {
+			report.Records++
+			rk := recordKey{string(kind), id}
+			seen[rk] = true
+			what := fmt.Sprintf("%s %s", kind, id)
+			version, ok := latest[rk]
+			if !ok {
+				report.problem(what, "the audit log has no entry for it: it was written outside Dossier")
+				return nil
+			}
+			hash, err := audit.HashJSON(current)
+			if err != nil {
+				return err
+			}
+			if w := versions[versionKey{string(kind), id, version}]; hex.EncodeToString(w.hash[:]) != hash {
+				report.problem(what, "its content no longer matches version %d as the audit log recorded it: it was altered outside Dossier", version)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var missing []string
+	for rk := range latest {
+		if !seen[rk] {
+			missing = append(missing, fmt.Sprintf("%s %s", rk.kind, rk.id))
+		}
+	}
+	sort.Strings(missing)
+	for _, what := range missing {
+		report.problem(what, "the audit log recorded it, but it is gone from the database: it was deleted outside Dossier")
+	}
+	return nil
+}
+
+// verifyRevisions checks every kept version of every record's history
+// against the hash the log recorded when that version was written.
+func verifyRevisions(ctx context.Context, a *app.App, report *Report, versions map[versionKey]written) error {
+	rows, err := a.DB.Query(ctx, `SELECT kind, record_id, version, snapshot FROM revisions ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("verify: read revisions: %w", err)
+	}
+	defer rows.Close()
+	counted := map[versionKey]bool{}
+	for rows.Next() {
+		var kind, id string
+		var version int
+		var snapshot *string
+		if err := rows.Scan(&kind, &id, &version, &snapshot); err != nil {
+			return fmt.Errorf("verify: read revisions: %w", err)
+		}
+		report.Revisions++
+		vk := versionKey{kind, id, version}
+		counted[vk] = true
+		what := fmt.Sprintf("%s %s version %d", kind, id, version)
+		w, ok := versions[vk]
+		if !ok {
+			report.problem(what, "its history has a version the audit log never recorded")
+			continue
+		}
+		if snapshot != nil && sha256.Sum256([]byte(*snapshot)) != w.hash {
+			report.problem(what, "this earlier version no longer matches what the audit log recorded: its history was altered")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var lost []string
+	for vk := range versions {
+		if !counted[vk] {
+			lost = append(lost, fmt.Sprintf("%s %s version %d", vk.kind, vk.id, vk.version))
+		}
+	}
+	sort.Strings(lost)
+	for _, what := range lost {
+		report.problem(what, "the audit log recorded this version, but it is gone from the history")
+	}
+	return nil
+}
