@@ -124,7 +124,9 @@ func TestVerifyNamesWhatWasAlteredOutsideDossier(t *testing.T) {
 			func(in *incident.Incident) []string {
 				return []string{`UPDATE audit_log SET entry = REPLACE(entry, '"action":"create"', '"action":"update"') WHERE idx = 3`}
 			},
-			func(in *incident.Incident) string { return "audit log entry 3: its text no longer matches its leaf hash" }},
+			func(in *incident.Incident) string {
+				return "audit log entry 3: its text no longer matches its leaf hash"
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
