@@ -267,3 +267,84 @@ func ed25519Public(keyData string) (ed25519.PublicKey, error) {
 	}
 	return ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey), nil
 }
+
+// VerifyAgainst proves that the log today extends a checkpoint someone kept
+// outside: signed by this log's key, no larger than the log, and consistent
+// with it. It returns the consistency proof it checked.
+func VerifyAgainst(ctx context.Context, q db.Querier, k *Key, signed []byte) (Checkpoint, [][]byte, error) {
+	cp, _, err := OpenCheckpoint(signed, k.Verifier())
+	if err != nil {
+		return Checkpoint{}, nil, err
+	}
+	h, err := CurrentHead(ctx, q)
+	if err != nil {
+		return cp, nil, err
+	}
+	if cp.Size > h.Size {
+		return cp, nil, fmt.Errorf("the checkpoint signed a log of %d entries, but the log now holds %d: it was truncated", cp.Size, h.Size)
+	}
+	// The root is rehashed from the entries' text, not read from stored
+	// nodes, which a forger could leave untouched while editing entries.
+	roots, err := recomputedRoots(ctx, q, cp.Size, h.Size)
+	if err != nil {
+		return cp, nil, err
+	}
+	if !bytes.Equal(roots[h.Size], h.Root) {
+		return cp, nil, fmt.Errorf("the log's %d entries no longer hash to its head: an entry was altered", h.Size)
+	}
+	if !bytes.Equal(roots[cp.Size], cp.Root) {
+		return cp, nil, fmt.Errorf("the log's first %d entries no longer hash to the checkpoint's root: the log was rewritten", cp.Size)
+	}
+	proof, err := ConsistencyProof(ctx, q, cp.Size, h.Size)
+	if err != nil {
+		return cp, nil, err
+	}
+	if err := VerifyConsistency(cp.Size, h.Size, proof, cp.Root, h.Root); err != nil {
+		return cp, proof, fmt.Errorf("the log of %d entries is not consistent with the checkpoint of %d: %w", h.Size, cp.Size, err)
+	}
+	return cp, proof, nil
+}
+
+// recomputedRoots rehashes the log from its entries' text and returns the
+// root at each of the sizes asked for.
+func recomputedRoots(ctx context.Context, q db.Querier, sizes ...uint64) (map[uint64][]byte, error) {
+	want := map[uint64]bool{}
+	var last uint64
+	for _, s := range sizes {
+		want[s] = true
+		last = max(last, s)
+	}
+	roots := map[uint64][]byte{}
+	tree := rangeFactory.NewEmptyRange(0)
+	if want[0] {
+		roots[0] = rootOf(tree)
+	}
+	rows, err := q.Query(ctx, `SELECT idx, entry FROM audit_log WHERE idx < $1 ORDER BY idx`, int64(last))
+	if err != nil {
+		return nil, fmt.Errorf("audit log: read entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var text string
+		if err := rows.Scan(&idx, &text); err != nil {
+			return nil, err
+		}
+		if uint64(idx) != tree.End() {
+			return nil, fmt.Errorf("audit log: entry %d is missing", tree.End())
+		}
+		if err := tree.Append(hasher.HashLeaf([]byte(text)), nil); err != nil {
+			return nil, err
+		}
+		if want[tree.End()] {
+			roots[tree.End()] = rootOf(tree)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if tree.End() < last {
+		return nil, fmt.Errorf("audit log: entries %d–%d are missing", tree.End(), last-1)
+	}
+	return roots, nil
+}
