@@ -97,6 +97,8 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 		c.sourceCommand(),
 		c.importCommand(),
 		c.exportCommand(),
+		c.logCommand(),
+		c.verifyCommand(),
 	)
 	return root
 }

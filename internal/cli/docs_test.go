@@ -48,7 +48,7 @@ func TestDocsCoverEveryCommand(t *testing.T) {
 	})
 	for code, meaning := range map[int]string{
 		ExitOK: "success", ExitFailure: "failure", ExitUsage: "usage error", ExitInvalid: "invalid input",
-		ExitNotFound: "not found", ExitConflict: "conflict",
+		ExitNotFound: "not found", ExitConflict: "conflict", ExitAltered: "altered",
 	} {
 		row := "| " + string(rune('0'+code)) + " | " + meaning
 		if !strings.Contains(docs, row) {

@@ -19,6 +19,7 @@ const (
 	ExitInvalid  = 3 // a record or an import row failed validation
 	ExitNotFound = 4 // no record has the ID or name given
 	ExitConflict = 5 // the record changed since it was read
+	ExitAltered  = 6 // verification found something altered
 )
 
 const exitHelp = `Exit codes:
@@ -30,7 +31,9 @@ const exitHelp = `Exit codes:
      problem is printed as "field: message"
   4  not found: no record has the ID or name given
   5  conflict: the record was changed by someone else since it was read;
-     show it again and redo the change`
+     show it again and redo the change
+  6  altered: verification found data that no longer matches the audit log
+     or its hash; each problem is printed as "ALTERED  what: detail"`
 
 // exitError is an error with the exit code it calls for.
 type exitError struct {
