@@ -5,6 +5,7 @@
 # Hebrew glyphs so screenshots show real text. Idempotent: installs only
 # what is missing.
 set -euo pipefail
+"$(dirname "$0")/install-s3-server.sh"
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
