@@ -87,6 +87,7 @@ func routes(a *app.App) []route {
 	add("GET", "/vocabularies", vocabularies)
 	add("POST", "/import", importRecords(a))
 	add("GET", "/export", exportRecords(a))
+	logRoutes(a, add)
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

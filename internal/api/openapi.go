@@ -431,6 +431,7 @@ func schemas() obj {
 		field("committed", boolean("Whether anything was stored.")).out(),
 		field("imported", ref("Counts")).out(),
 		field("rejected", arrayOf(ref("Rejection"), "Rows refused (only with partial=true, when the rest was stored).")).out())
+	logSchemas(s)
 	return s
 }
 
@@ -628,6 +629,8 @@ func document() obj {
 				"application/zip":  obj{"schema": obj{"type": "string", "format": "binary"}},
 			}}}, 400)}}
 
+	logPaths(paths)
+
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -640,7 +643,7 @@ func document() obj {
 		"servers": []any{obj{"url": Prefix}},
 		"tags": []any{
 			obj{"name": "incidents"}, obj{"name": "parties"}, obj{"name": "situations"}, obj{"name": "sources"},
-			obj{"name": "reference"}, obj{"name": "transfer"},
+			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "log"},
 		},
 		"paths":      paths,
 		"components": obj{"schemas": schemas()},

@@ -26,7 +26,10 @@ type App struct {
 	DB *db.DB
 	// LogKey signs the audit log's checkpoints; nil for an App made by New
 	// without a data directory, which then cannot issue checkpoints.
-	LogKey     *audit.Key
+	LogKey *audit.Key
+	// WitnessKey cosigns other logs' checkpoints, for partners whose logs
+	// this Dossier witnesses; nil for an App made by New.
+	WitnessKey *audit.WitnessKey
 	Situations *situation.Store
 	Parties    *party.Store
 	Sources    *source.Store
@@ -44,8 +47,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	witnessKey, err := audit.LoadWitnessKey(cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	a := New(d)
-	a.LogKey = key
+	a.LogKey, a.WitnessKey = key, witnessKey
 	return a, nil
 }
 

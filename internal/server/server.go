@@ -16,6 +16,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/api"
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/web"
 )
 
@@ -26,6 +27,10 @@ type Options struct {
 	// Ready, if set, receives the address actually listened on (useful
 	// with port 0), once the server accepts connections.
 	Ready func(addr string)
+	// CheckpointEvery is how often the audit log is checkpointed and the
+	// checkpoint published to the witnesses, when it has grown; 1 minute
+	// by default, negative for never.
+	CheckpointEvery time.Duration
 }
 
 // Limits on request bodies: records are small, imports can be large.
@@ -50,6 +55,10 @@ func New(a *app.App, opts Options) (http.Handler, error) {
 	mux.Handle("/", ui)
 	mux.HandleFunc("GET /healthz", health(a))
 	mux.Handle("GET /metrics", m.handler())
+	if a.WitnessKey != nil {
+		// C2SP tlog-witness: partners' logs this Dossier was told to trust.
+		mux.Handle("POST /witness/add-checkpoint", audit.WitnessHandler(a.DB, a.WitnessKey))
+	}
 	var h http.Handler = mux
 	h = limitBodies(h)
 	h = m.instrument(h)
@@ -105,6 +114,16 @@ func Run(ctx context.Context, a *app.App, opts Options) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	checkpointsDone := make(chan struct{})
+	go func() {
+		defer close(checkpointsDone)
+		checkpointPeriodically(ctx, a, opts.CheckpointEvery, logger)
+	}()
+	defer func() { <-checkpointsDone }()
 	select {
 	case err := <-errc:
 		return err
@@ -119,4 +138,54 @@ func Run(ctx context.Context, a *app.App, opts Options) error {
 		return err
 	}
 	return nil
+}
+
+// checkpointPeriodically signs a checkpoint of the audit log whenever it has
+// grown, and publishes it to the witnesses: the longer a write goes without
+// a checkpoint held outside, the longer it could be rewritten unnoticed.
+func checkpointPeriodically(ctx context.Context, a *app.App, every time.Duration, logger *slog.Logger) {
+	if a.LogKey == nil || every < 0 {
+		return
+	}
+	if every == 0 {
+		every = time.Minute
+	}
+	checkpoint := func(ctx context.Context) {
+		head, err := audit.CurrentHead(ctx, a.DB)
+		if err != nil {
+			logger.Error("audit log checkpoint", "error", err)
+			return
+		}
+		if latest, err := audit.LatestCheckpoint(ctx, a.DB); err == nil && latest.Size == head.Size {
+			return
+		}
+		cp, err := audit.Issue(ctx, a.DB, a.LogKey)
+		if err != nil {
+			logger.Error("audit log checkpoint", "error", err)
+			return
+		}
+		witnesses, err := audit.Publish(ctx, a.DB, cp, nil)
+		if err != nil {
+			logger.Error("publish audit log checkpoint", "error", err)
+		}
+		for _, w := range witnesses {
+			if w.LastError != "" {
+				logger.Warn("witness did not take the checkpoint", "witness", w.Name, "size", cp.Size, "error", w.LastError)
+			}
+		}
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			checkpoint(ctx)
+		case <-ctx.Done():
+			// A last checkpoint covers the writes of the final minutes.
+			final, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			checkpoint(final)
+			cancel()
+			return
+		}
+	}
 }
