@@ -61,7 +61,7 @@ func TestLogProofsCheckOutAgainstTheSignedCheckpoint(t *testing.T) {
 		}
 
 		var cons proofBody
-		c.get("/api/v1/log/consistency?from=" + strconv.FormatUint(cp.Size, 10)).expect(t, 200).decode(t, &cons)
+		c.get("/api/v1/log/consistency?from="+strconv.FormatUint(cp.Size, 10)).expect(t, 200).decode(t, &cons)
 		if cons.Size != 4 {
 			t.Fatalf("consistency to %d, want 4", cons.Size)
 		}
