@@ -4,8 +4,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
@@ -19,6 +21,9 @@ type Config struct {
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…); empty means SQLite in DataDir.
 	DatabaseURL string
+	// BlobURL selects where evidence files are kept: empty for DataDir/blobs,
+	// file:///dir, or s3://bucket/prefix?endpoint=… (see docs/blob-storage.md).
+	BlobURL string
 }
 
 // App is an open Dossier.
@@ -30,6 +35,8 @@ type App struct {
 	// WitnessKey cosigns other logs' checkpoints, for partners whose logs
 	// this Dossier witnesses; nil for an App made by New.
 	WitnessKey *audit.WitnessKey
+	// Blobs holds evidence files by content; nil for an App made by New.
+	Blobs blob.Store
 	Situations *situation.Store
 	Parties    *party.Store
 	Sources    *source.Store
@@ -52,8 +59,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	blobs, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open the evidence store: %w", err)
+	}
 	a := New(d)
-	a.LogKey, a.WitnessKey = key, witnessKey
+	a.LogKey, a.WitnessKey, a.Blobs = key, witnessKey, blobs
 	return a, nil
 }
 
