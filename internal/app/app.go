@@ -36,7 +36,7 @@ type App struct {
 	// this Dossier witnesses; nil for an App made by New.
 	WitnessKey *audit.WitnessKey
 	// Blobs holds evidence files by content; nil for an App made by New.
-	Blobs blob.Store
+	Blobs      blob.Store
 	Situations *situation.Store
 	Parties    *party.Store
 	Sources    *source.Store
