@@ -24,12 +24,14 @@ const indexTokenSize = 16
 // position, or how often it occurs in one text. Sorted, without duplicates.
 func (s *Sealer) IndexTokens(text string) []string {
 	words := foldedWords(text)
+	slices.Sort(words)
+	words = slices.Compact(words)
 	tokens := make([]string, 0, len(words))
 	for _, w := range words {
 		tokens = append(tokens, s.token(w))
 	}
 	slices.Sort(tokens)
-	return slices.Compact(tokens)
+	return tokens
 }
 
 // QueryTokens returns the tokens a search must find, all of them, for the
