@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Ingest benchmark: on one large file, in the same run, time
+#   openssl   `openssl dgst -sha256` — the practical limit for hashing it
+#   sha256sum `sha256sum` — for reference (coreutils does not use SHA-NI)
+#   dd-copy   `dd … conv=fsync` copying the file into the store's file system:
+#             the floor for any ingest that keeps a copy
+#   blob-put  blob.Store.Put into a fresh local store (hash while streaming,
+#             write, fsync, publish), through bench/ingest
+# and report each one's median wall and CPU time, its ratio to openssl and to
+# sha256sum, and its peak RSS.
+#
+#   bench/ingest/ingest.sh [-size MIB] [-runs RUNS] [-work DIR] [-keep]
+#
+# Defaults: a 2048 MiB file, 3 runs, work files under bench/out/ingest.
+# Every command reads the file from the page cache (it was just written, and
+# each is run in turn), so the figures compare CPU paths, not the disk. Put
+# also writes the file once and waits for it to reach the disk (fsync).
+# Needs openssl, sha256sum and GNU time (/usr/bin/time; apt-get install time).
+#
+# More commands are measured by adding a `measure LABEL CMD…` line to
+# measure_all below; reset_stores runs before every round.
+set -euo pipefail
+
+size=2048 runs=3 keep=0
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$root/bench/out/ingest
+while [ $# -gt 0 ]; do
+	case $1 in
+	-size) size=$2; shift 2 ;;
+	-runs) runs=$2; shift 2 ;;
+	-work) work=$2; shift 2 ;;
+	-keep) keep=1; shift ;;
+	*) echo "usage: $0 [-size MIB] [-runs RUNS] [-work DIR] [-keep]" >&2; exit 2 ;;
+	esac
+done
+for tool in openssl sha256sum /usr/bin/time go; do
+	command -v "$tool" >/dev/null || { echo "ingest.sh: $tool is missing" >&2; exit 1; }
+done
+
+mkdir -p "$work/bin"
+cd "$root"
+go build -o "$work/bin/ingest" ./bench/ingest
+bin=$work/bin
+file=$work/input-${size}MiB.bin
+if [ ! -f "$file" ] || [ "$(stat -c %s "$file")" -ne $((size << 20)) ]; then
+	"$bin/ingest" gen -size "$size" -seed 1 -out "$file"
+fi
+echo "ingest of a ${size} MiB file; built from $(git describe --always --dirty 2>/dev/null || echo 'an unknown revision');" \
+	"$(nproc) cores;$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-); $(grep -qw sha_ni /proc/cpuinfo && echo SHA-NI || echo 'no SHA-NI')"
+
+# Stores written by measured commands; emptied before every round so that
+# no Put finds its content already stored.
+store=$work/store
+reset_stores() {
+	chmod -R u+w "$store" 2>/dev/null || true
+	rm -rf "$store"
+	mkdir -p "$store"
+}
+
+# measure LABEL CMD…: runs CMD under GNU time and appends
+# "LABEL WALL_S CPU_S MAXRSS_KIB" to $results. CPU time (user + system) is
+# given beside wall time because the machine may be shared.
+results=$work/results.txt
+: >"$results"
+measure() {
+	local label=$1; shift
+	local t; t=$(mktemp)
+	/usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >"$work/$label.log" 2>&1 || {
+		echo "ingest.sh: $label failed:" >&2; tail -20 "$work/$label.log" >&2; cat "$t" >&2; exit 1; }
+	read -r secs user sys kib <"$t"; rm -f "$t"
+	local cpu; cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+	echo "$label $secs $cpu $kib" >>"$results"
+	printf '  %-10s %7.2f s wall %7.2f s CPU %8.1f MiB peak RSS  (load average %s)\n' "$label" "$secs" "$cpu" \
+		"$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+measure_all() {
+	measure openssl openssl dgst -sha256 "$file"
+	measure sha256sum sha256sum "$file"
+	measure dd-copy dd if="$file" of="$store/copy" bs=1M conv=fsync status=none
+	measure blob-put "$bin/ingest" put -data "$store" "$file"
+}
+
+for run in $(seq "$runs"); do
+	echo "run $run"
+	reset_stores
+	measure_all
+done
+
+# Every command must have seen the same bytes.
+want=$(sed -n 's/.*= //p' "$work/openssl.log")
+for label in sha256sum blob-put; do
+	got=$(awk '{ print $1; exit }' "$work/$label.log")
+	[ "$got" = "$want" ] || { echo "ingest.sh: $label reports SHA-256 $got, openssl $want" >&2; exit 1; }
+done
+echo
+"$bin/ingest" report -baseline openssl -reference sha256sum -bytes $((size << 20)) "$results"
+
+if [ "$keep" -eq 0 ]; then
+	reset_stores
+	rm -f "$file"
+fi
