@@ -29,7 +29,8 @@ var errKeysLeft = errors.New("keys left to re-wrap")
 // after an interruption, call it again with the same newKEK. The old KEK is
 // needed until it returns; then destroy it (DestroyKEK), which also makes
 // backups older than the rotation unreadable — among them the keys of every
-// subject shredded before it (see BackupExposure).
+// subject shredded before it (see BackupExposure). Run one rotation at a
+// time: of two racing, the later-started one wins and the other stops.
 func (s *Sealer) Rotate(ctx context.Context, newKEK KEK) error {
 	newID := newKEK.ID()
 	err := s.d.Write(ctx, func(tx *db.Tx) error {
@@ -69,6 +70,13 @@ func (s *Sealer) Rotate(ctx context.Context, newKEK KEK) error {
 			continue
 		}
 		err = s.d.Write(ctx, func(tx *db.Tx) error {
+			current, err := currentKEKRow(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if current.id != newID {
+				return fmt.Errorf("another rotation, to key-encryption key %s, began meanwhile; let it finish", current.id)
+			}
 			// Retire first: on PostgreSQL this waits for transactions still
 			// writing a key under an old KEK (they share-lock its row), and
 			// the count below then sees their keys.

@@ -207,3 +207,42 @@ func TestRotateResumesAndServesMeanwhile(t *testing.T) {
 		openAll(t, server, sealed)
 	})
 }
+
+func TestRotationOvertakenByAnother(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s := newSealer(t, d, dir)
+		sealed := sealMany(t, s, rotateBatch+10)
+		k2 := newKEKFile(t, dir, "kek-2.json")
+		flaky := &failingKEK{KEK: k2}
+		flaky.left.Store(rotateBatch + 3 + 1)
+		if err := s.Rotate(ctx, flaky); err == nil {
+			t.Fatal("Rotate succeeded with a failing KEK")
+		}
+		k3 := newKEKFile(t, dir, "kek-3.json")
+		if err := s.Rotate(ctx, k3); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current != k3.ID() || st.Rotating || len(st.KEKs) != 3 {
+			t.Fatalf("status: %+v", st)
+		}
+		for _, k := range st.KEKs {
+			if (k.ID == k3.ID()) != k.RetiredAt.IsZero() {
+				t.Errorf("KEK %s retired at %v", k.ID, k.RetiredAt)
+			}
+		}
+		if err := s.Rotate(ctx, k2); !errors.Is(err, ErrKEKRetired) {
+			t.Errorf("resuming the overtaken rotation: %v, want ErrKEKRetired", err)
+		}
+		only3, err := New(ctx, d, k3, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		openAll(t, only3, sealed)
+	})
+}

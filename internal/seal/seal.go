@@ -129,6 +129,13 @@ func New(ctx context.Context, d *db.DB, kek KEK, opts Options) (*Sealer, error) 
 		cache:   newKeyCache(opts.CacheSize),
 	}
 	err := d.Write(ctx, func(tx *db.Tx) error {
+		if tx.Dialect() == db.Postgres {
+			// Two processes starting on a new database with different KEKs
+			// must not both adopt theirs. (SQLite's writer is exclusive.)
+			if _, err := tx.Exec(ctx, `LOCK TABLE seal_keks IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("lock the key-encryption keys: %w", err)
+			}
+		}
 		var retired sql.NullString
 		err := tx.QueryRow(ctx, `SELECT retired_at FROM seal_keks WHERE id = $1`, kek.ID()).Scan(&retired)
 		switch {
