@@ -99,6 +99,8 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 		c.exportCommand(),
 		c.logCommand(),
 		c.verifyCommand(),
+		c.userCommand(),
+		c.tokenCommand(),
 	)
 	return root
 }
