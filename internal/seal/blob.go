@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"sync"
 
@@ -20,9 +21,12 @@ import (
 //
 //	header   16 bytes: "DSB" 0x01, then chunk plaintext size, chunk
 //	         ciphertext size and trailer ciphertext size (uint32, big-endian)
-//	chunks   ceil(P/C) ciphertexts of C plaintext bytes each (the last may
-//	         hold fewer)
+//	chunks   ceil(padme(P)/C) ciphertexts of C plaintext bytes each (the
+//	         last may hold fewer)
 //	trailer  a ciphertext of the plaintext size P (uint64, big-endian)
+//
+// The plaintext is padded with zeros to a size Padmé allows (below), so
+// that the size of what is stored says little about the size of the file.
 //
 // Every chunk and the trailer are bound, by associated data, to the header,
 // their index, whether they are the trailer, and the caller's associated
@@ -34,6 +38,26 @@ const (
 	blobHeaderSize = 16
 	blobChunkSize  = 256 << 10
 )
+
+// padme is the length a plaintext of l bytes is padded to: Padmé, from
+// Nikitin et al., "Reducing metadata leakage from encrypted files and
+// communication with PURBs" (PETS 2019). It keeps the top bits of l and
+// rounds up the rest, so at most 12% is added (under 3% past 1 GiB) and a
+// stored size names one of O(log log l) bits' worth of lengths instead of
+// the exact one: a known video can no longer be recognised by its size alone
+// among the files of its size class.
+func padme(l int64) int64 {
+	if l < 2 {
+		return l
+	}
+	e := bits.Len64(uint64(l)) - 1 // floor(log2 l)
+	s := bits.Len64(uint64(e))     // floor(log2 e) + 1
+	if e <= s {
+		return l
+	}
+	mask := int64(1)<<(e-s) - 1
+	return (l + mask) &^ mask
+}
 
 type blobLayout struct {
 	chunk, chunkCT, trailerCT int64
@@ -159,6 +183,13 @@ func (bw *blobWriter) Write(p []byte) (int, error) {
 	if bw.closed {
 		return 0, errors.New("seal: write to a closed blob writer")
 	}
+	n, err := bw.write(p)
+	bw.total += uint64(n)
+	return n, err
+}
+
+// write encrypts p into chunks.
+func (bw *blobWriter) write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if bw.chunk == nil {
@@ -173,7 +204,6 @@ func (bw *blobWriter) Write(p []byte) (int, error) {
 		m, err := bw.chunk.Write(p[:n])
 		written += m
 		bw.inChunk += int64(m)
-		bw.total += uint64(m)
 		if err != nil {
 			return written, bw.fail(err)
 		}
@@ -206,6 +236,14 @@ func (bw *blobWriter) Close() error {
 	}
 	if bw.closed {
 		return nil
+	}
+	padding := make([]byte, 32<<10)
+	for left := padme(int64(bw.total)) - int64(bw.total); left > 0; {
+		n, err := bw.write(padding[:min(left, int64(len(padding)))])
+		if err != nil {
+			return err
+		}
+		left -= int64(n)
 	}
 	if bw.chunk != nil {
 		if err := bw.endChunk(); err != nil {
@@ -306,7 +344,7 @@ func (s *Sealer) newBlobReader(src io.ReaderAt, ctSize int64, ad []byte) (*BlobR
 		return nil, fmt.Errorf("%w: malformed blob trailer", ErrCiphertext)
 	}
 	size := binary.BigEndian.Uint64(trailer)
-	if size > 1<<62 || (int64(size)+l.chunk-1)/l.chunk != r.chunks {
+	if size > 1<<62 || (padme(int64(size))+l.chunk-1)/l.chunk != r.chunks {
 		return nil, fmt.Errorf("%w: the blob's length does not match its trailer", ErrCiphertext)
 	}
 	r.size = int64(size)

@@ -387,3 +387,39 @@ func TestBlobWriterErrors(t *testing.T) {
 type brokenWriter struct{}
 
 func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestPadme(t *testing.T) {
+	for _, tt := range []struct{ in, want int64 }{
+		{0, 0}, {1, 1}, {2, 2}, {8, 8}, {9, 10}, {100, 104}, {1000, 1024}, {1000001, 1015808},
+		{1 << 30, 1 << 30}, {1<<30 + 1, 1<<30 + 1<<25},
+	} {
+		if got := padme(tt.in); got != tt.want {
+			t.Errorf("padme(%d) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		l := rng.Int64N(1 << 40)
+		p := padme(l)
+		if p < l || float64(p-l) > 0.12*float64(l)+1 || padme(p) != p {
+			t.Fatalf("padme(%d) = %d", l, p)
+		}
+	}
+}
+
+func TestBlobSizeIsPadded(t *testing.T) {
+	s := newSealer(t, dbtest.SQLite(t), t.TempDir())
+	a := encryptBlob(t, s, pattern(1000001), nil)
+	b := encryptBlob(t, s, pattern(1000500), nil)
+	if len(a) != len(b) {
+		t.Errorf("files of 1000001 and 1000500 bytes stored as %d and %d bytes: the size gives the file away", len(a), len(b))
+	}
+	r, err := s.DecryptReader(bytes.NewReader(b), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, pattern(1000500)) {
+		t.Errorf("the padded blob reads back %d bytes, %v", len(got), err)
+	}
+}
