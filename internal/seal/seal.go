@@ -331,7 +331,7 @@ func (s *Sealer) SealTx(ctx context.Context, tx *db.Tx, subject, field string, p
 }
 
 func (s *Sealer) encrypt(a tink.AEAD, subject, field string, plaintext []byte) ([]byte, error) {
-	ct, err := a.Encrypt(plaintext, fieldAD(subject, field))
+	ct, err := a.Encrypt(pad(plaintext), fieldAD(subject, field))
 	if err != nil {
 		return nil, fmt.Errorf("seal %s: %w", field, err)
 	}
@@ -359,12 +359,39 @@ func (s *Sealer) open(ctx context.Context, q db.Querier, subject, field string, 
 	if err != nil {
 		return nil, err
 	}
-	pt, err := a.Decrypt(ciphertext, fieldAD(subject, field))
+	padded, err := a.Decrypt(ciphertext, fieldAD(subject, field))
 	if err != nil {
 		// Tink's message says only that no key matched; nothing to add.
 		return nil, fmt.Errorf("open %s: %w", field, ErrCiphertext)
 	}
+	pt, ok := unpad(padded)
+	if !ok {
+		return nil, fmt.Errorf("open %s: %w", field, ErrCiphertext)
+	}
 	return pt, nil
+}
+
+// pad hides the exact length of a sealed value, which would otherwise tell
+// a short name from a long one: the value, a 0x80 byte, and zeros up to a
+// multiple of 32 bytes, or for long texts up to the Padmé length (as blobs).
+func pad(plaintext []byte) []byte {
+	n := padme(int64(len(plaintext) + 1))
+	n = (n + 31) &^ 31
+	out := make([]byte, n)
+	copy(out, plaintext)
+	out[len(plaintext)] = 0x80
+	return out
+}
+
+func unpad(padded []byte) ([]byte, bool) {
+	i := len(padded) - 1
+	for i >= 0 && padded[i] == 0 {
+		i--
+	}
+	if i < 0 || padded[i] != 0x80 {
+		return nil, false
+	}
+	return padded[:i], true
 }
 
 type keyRow struct {

@@ -332,3 +332,39 @@ func TestCacheIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestSealedLengthIsPadded(t *testing.T) {
+	ctx := context.Background()
+	s := newSealer(t, dbtest.SQLite(t), t.TempDir())
+	length := func(v string) int {
+		ct, err := s.Seal(ctx, "survivor-1", "name", []byte(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Open(ctx, "survivor-1", "name", ct)
+		if err != nil || string(got) != v {
+			t.Fatalf("round trip of %q: %q, %v", v, got, err)
+		}
+		return len(ct)
+	}
+	if a, b := length("Al"), length("Nadia Synthetic-Oyelaran"); a != b {
+		t.Errorf("a 2-byte and a 24-byte name seal to %d and %d bytes", a, b)
+	}
+	if a, b := length(""), length(string(make([]byte, 31))); a != b {
+		t.Errorf("empty and 31 zero bytes seal to %d and %d bytes", a, b)
+	}
+	if a, b := length(string(make([]byte, 31))), length(string(make([]byte, 32))); a == b {
+		t.Errorf("31 and 32 bytes share a size class (%d): the classes are wrong", a)
+	}
+	for _, v := range [][]byte{{}, {0x80}, {0}, {0x80, 0}, []byte("text\x80\x00\x00")} {
+		got, ok := unpad(pad(v))
+		if !ok || !bytes.Equal(got, v) {
+			t.Errorf("unpad(pad(%q)) = %q, %v", v, got, ok)
+		}
+	}
+	for _, bad := range [][]byte{{}, {0, 0}, {1, 2, 3}} {
+		if _, ok := unpad(bad); ok {
+			t.Errorf("unpad(%q) accepted", bad)
+		}
+	}
+}
