@@ -52,12 +52,14 @@ type cli struct {
 	stdout, stderr io.Writer
 	dataDir        string
 	databaseURL    string
+	blobURL        string
 }
 
 const (
 	defaultDataDir = "dossier-data"
 	envDataDir     = "DOSSIER_DATA"
 	envDatabaseURL = "DOSSIER_DB"
+	envBlobURL     = "DOSSIER_BLOBS"
 )
 
 func (c *cli) rootCommand() *cobra.Command {
@@ -86,6 +88,7 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 
 	flags := root.PersistentFlags()
 	flags.StringVar(&c.dataDir, "data", defaultDataDir, "keep the data in `DIR` (env "+envDataDir+")")
+	flags.StringVar(&c.blobURL, "blobs", "", "keep evidence files at `URL`: file:///dir or s3://bucket/prefix?endpoint=host:port (env "+envBlobURL+"; default DIR/blobs)")
 	flags.StringVar(&c.databaseURL, "db", "", "use the PostgreSQL database at `URL` (postgres://…) instead of SQLite in the data directory (env "+envDatabaseURL+")")
 
 	root.AddCommand(
@@ -99,6 +102,8 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 		c.exportCommand(),
 		c.logCommand(),
 		c.verifyCommand(),
+		c.backupCommand(),
+		c.restoreCommand(),
 		c.userCommand(),
 		c.tokenCommand(),
 	)
@@ -155,7 +160,10 @@ func groupRun(cmd *cobra.Command, args []string) error { return cmd.Help() }
 // config says where the data is: flags first, then the environment, then
 // the default directory.
 func (c *cli) config(cmd *cobra.Command) (app.Config, error) {
-	cfg := app.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL}
+	cfg := app.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL, BlobURL: c.blobURL}
+	if !cmd.Flags().Changed("blobs") {
+		cfg.BlobURL = os.Getenv(envBlobURL)
+	}
 	if !cmd.Flags().Changed("data") {
 		if v := os.Getenv(envDataDir); v != "" {
 			cfg.DataDir = v

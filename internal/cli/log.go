@@ -485,8 +485,8 @@ It exits 0 when everything matches and 6 when something was altered.`,
 				if !report.OK() {
 					verdict = fmt.Sprintf("%d problems found", len(report.Problems))
 				}
-				fmt.Fprintf(c.stdout, "%s: %d log entries, %d checkpoints, %d records, %d versions checked in %s.\n", verdict,
-					report.LogEntries, report.Checkpoints, report.Records, report.Revisions, report.Took.Round(1e6))
+				fmt.Fprintf(c.stdout, "%s: %d log entries, %d checkpoints, %d records, %d versions, %d evidence files checked in %s.\n", verdict,
+					report.LogEntries, report.Checkpoints, report.Records, report.Revisions, report.Blobs, report.Took.Round(1e6))
 			}
 			if !report.OK() {
 				return &exitError{code: ExitAltered, err: fmt.Errorf("verification failed: %s", strings.TrimSpace(report.Problems[0].String()))}

@@ -11,11 +11,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -91,6 +93,9 @@ func Verify(ctx context.Context, a *app.App) (Report, error) {
 		return report, err
 	}
 	if err := verifyRevisions(ctx, a, &report, versions); err != nil {
+		return report, err
+	}
+	if err := verifyBlobs(ctx, a, &report); err != nil {
 		return report, err
 	}
 	sort.SliceStable(report.Problems, func(i, j int) bool { return report.Problems[i].What < report.Problems[j].What })
@@ -180,6 +185,41 @@ func verifyRevisions(ctx context.Context, a *app.App, report *Report, versions m
 	sort.Strings(lost)
 	for _, what := range lost {
 		report.problem(what, "the audit log recorded this version, but it is gone from the history")
+	}
+	return nil
+}
+
+// verifyBlobs re-hashes every evidence file held: a content-addressed file
+// that no longer hashes to its name was altered or damaged in storage.
+func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
+	if a.Blobs == nil {
+		return nil
+	}
+	var refs []blob.Ref
+	if err := a.Blobs.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil }); err != nil {
+		return fmt.Errorf("verify: list the evidence files: %w", err)
+	}
+	buf := make([]byte, 1<<20)
+	for _, ref := range refs {
+		report.Blobs++
+		what := "evidence file " + ref.SHA256
+		obj, err := a.Blobs.Open(ctx, ref.SHA256)
+		if errors.Is(err, blob.ErrNotFound) {
+			report.problem(what, "it was listed but cannot be opened: it was deleted while being verified")
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("verify: %s: %w", what, err)
+		}
+		h := sha256.New()
+		_, err = io.CopyBuffer(h, struct{ io.Reader }{obj}, buf)
+		obj.Close()
+		if err != nil {
+			return fmt.Errorf("verify: read %s: %w", what, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != ref.SHA256 {
+			report.problem(what, "its content now hashes to %s: the file was altered or damaged", got)
+		}
 	}
 	return nil
 }
