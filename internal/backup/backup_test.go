@@ -239,5 +239,3 @@ func flipByteIn(t *testing.T, archive []byte, prefix string) []byte {
 	}
 	return out.Bytes()
 }
-
-
