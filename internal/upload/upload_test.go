@@ -97,7 +97,8 @@ func newServer(t *testing.T, cfg upload.Config) *server {
 	s.h = h
 	mux := http.NewServeMux()
 	mux.Handle(base, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, "web")))
+		ctx := record.WithActor(context.WithValue(r.Context(), actorKey{}, "web"), "web")
+		h.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	s.Server = httptest.NewUnstartedServer(mux)
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
