@@ -9,6 +9,7 @@ import (
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/situation"
@@ -35,8 +36,10 @@ type App struct {
 	// WitnessKey cosigns other logs' checkpoints, for partners whose logs
 	// this Dossier witnesses; nil for an App made by New.
 	WitnessKey *audit.WitnessKey
-	// Blobs holds evidence files by content; nil for an App made by New.
+	// Blobs holds evidence files by content, and Evidence the items that
+	// describe them; both nil for an App made by New (see WithBlobs).
 	Blobs      blob.Store
+	Evidence   *evidence.Store
 	Situations *situation.Store
 	Parties    *party.Store
 	Sources    *source.Store
@@ -64,8 +67,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		d.Close()
 		return nil, fmt.Errorf("open the evidence store: %w", err)
 	}
-	a := New(d)
-	a.LogKey, a.WitnessKey, a.Blobs = key, witnessKey, blobs
+	a := New(d).WithBlobs(blobs)
+	a.LogKey, a.WitnessKey = key, witnessKey
 	return a, nil
 }
 
@@ -78,6 +81,12 @@ func New(d *db.DB) *App {
 		Sources:    source.NewStore(d),
 		Incidents:  incident.NewStore(d),
 	}
+}
+
+// WithBlobs gives the App an evidence store keeping its files in blobs.
+func (a *App) WithBlobs(blobs blob.Store) *App {
+	a.Blobs, a.Evidence = blobs, evidence.NewStore(a.DB, blobs)
+	return a
 }
 
 // Close closes the database.
