@@ -88,6 +88,7 @@ func routes(a *app.App) []route {
 	add("POST", "/import", importRecords(a))
 	add("GET", "/export", exportRecords(a))
 	logRoutes(a, add)
+	evidenceRoutes(a, add)
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

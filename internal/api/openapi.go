@@ -432,6 +432,7 @@ func schemas() obj {
 		field("imported", ref("Counts")).out(),
 		field("rejected", arrayOf(ref("Rejection"), "Rows refused (only with partial=true, when the rest was stored).")).out())
 	logSchemas(s)
+	evidenceSchemas(s)
 	return s
 }
 
@@ -631,6 +632,8 @@ func document() obj {
 
 	logPaths(paths)
 
+	evidencePaths(paths)
+
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -643,7 +646,7 @@ func document() obj {
 		"servers": []any{obj{"url": Prefix}},
 		"tags": []any{
 			obj{"name": "incidents"}, obj{"name": "parties"}, obj{"name": "situations"}, obj{"name": "sources"},
-			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "log"},
+			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"},
 		},
 		"paths":      paths,
 		"components": obj{"schemas": schemas()},

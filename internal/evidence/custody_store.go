@@ -82,8 +82,9 @@ const ReadWindow = 10 * time.Minute
 // Copied. sum is the SHA-256 Dossier computed of the bytes it handed out
 // when they were the whole content. For a partial read (sum "") the stored
 // content is rehashed now, so that the event still carries the hash as
-// verified at that moment, and a further partial read by the same person
-// within ReadWindow is not recorded again (the returned event is nil).
+// verified at that moment, unless the same person's last read of that kind
+// was recorded less than ReadWindow ago: then the partial read belongs to
+// that access and nothing is recorded (the returned event is nil).
 func (s *Store) RecordRead(ctx context.Context, itemID string, kind EventKind, sum, purpose, notes string) (*Event, error) {
 	if sum == "" {
 		since := db.FormatTime(db.Now().Add(-ReadWindow))
