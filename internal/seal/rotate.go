@@ -118,62 +118,79 @@ type wrappedKey struct {
 	wrapped                   []byte
 }
 
-// rewrapBatch re-wraps up to rotateBatch keys not yet wrapped by newKEK, in
-// one transaction, and says how many it did.
+// rewrapBatch re-wraps up to rotateBatch keys not yet wrapped by newKEK and
+// says how many it found. The unwrapping and wrapping (with a KMS, network
+// calls) happen outside any transaction; the write transaction only stores
+// the results, each on condition that the row is as it was read — a key
+// shredded meanwhile stays shredded.
 func (s *Sealer) rewrapBatch(ctx context.Context, newKEK KEK) (int, error) {
 	newID := newKEK.ID()
-	done := 0
-	err := s.d.Write(ctx, func(tx *db.Tx) error {
-		var keys []wrappedKey
-		collect := func(table, query string) error {
-			rows, err := tx.Query(ctx, query, newID, rotateBatch)
-			if err != nil {
-				return fmt.Errorf("list keys to re-wrap: %w", err)
+	current, err := currentKEKRow(ctx, s.d)
+	if err != nil {
+		return 0, err
+	}
+	if current.id != newID {
+		return 0, fmt.Errorf("another rotation, to key-encryption key %s, began meanwhile; let it finish", current.id)
+	}
+	var keys []wrappedKey
+	collect := func(table, query string) error {
+		rows, err := s.d.Query(ctx, query, newID, rotateBatch)
+		if err != nil {
+			return fmt.Errorf("list keys to re-wrap: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			k := wrappedKey{table: table}
+			if err := rows.Scan(&k.name, &k.keyID, &k.wrapped, &k.kekID); err != nil {
+				return err
 			}
-			defer rows.Close()
-			for rows.Next() {
-				k := wrappedKey{table: table}
-				if err := rows.Scan(&k.name, &k.keyID, &k.wrapped, &k.kekID); err != nil {
-					return err
-				}
-				keys = append(keys, k)
-			}
-			return rows.Err()
+			keys = append(keys, k)
 		}
-		if err := collect("deployment_keys", `SELECT purpose, key_id, wrapped, kek_id FROM deployment_keys
-			WHERE kek_id <> $1 ORDER BY purpose LIMIT $2`); err != nil {
-			return err
+		return rows.Err()
+	}
+	if err := collect("deployment_keys", `SELECT purpose, key_id, wrapped, kek_id FROM deployment_keys
+		WHERE kek_id <> $1 ORDER BY purpose LIMIT $2`); err != nil {
+		return 0, err
+	}
+	if err := collect("data_keys", `SELECT subject, key_id, wrapped, kek_id FROM data_keys
+		WHERE wrapped IS NOT NULL AND kek_id <> $1 ORDER BY subject LIMIT $2`); err != nil {
+		return 0, err
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	rewrapped := make([][]byte, len(keys))
+	for i, k := range keys {
+		ad := dataKeyAD(k.name, k.keyID)
+		if k.table == "deployment_keys" {
+			ad = deploymentKeyAD(k.name, k.keyID)
 		}
-		if err := collect("data_keys", `SELECT subject, key_id, wrapped, kek_id FROM data_keys
-			WHERE wrapped IS NOT NULL AND kek_id <> $1 ORDER BY subject LIMIT $2`); err != nil {
-			return err
+		old, err := s.kekFor(ctx, k.kekID, "")
+		if err != nil {
+			return 0, err
 		}
+		h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(k.wrapped)), old, ad)
+		if err != nil {
+			return 0, fmt.Errorf("unwrap a key with key-encryption key %s: %w", k.kekID, err)
+		}
+		var buf bytes.Buffer
+		if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), newKEK, ad); err != nil {
+			return 0, fmt.Errorf("wrap a key with key-encryption key %s: %w", newID, err)
+		}
+		rewrapped[i] = buf.Bytes()
+	}
+	err = s.d.Write(ctx, func(tx *db.Tx) error {
 		return withSecureDelete(ctx, tx, func() error {
-			for _, k := range keys {
-				ad := dataKeyAD(k.name, k.keyID)
+			for i, k := range keys {
 				update := `UPDATE data_keys SET wrapped = $1, kek_id = $2
 					WHERE subject = $3 AND key_id = $4 AND kek_id = $5 AND wrapped IS NOT NULL`
 				if k.table == "deployment_keys" {
-					ad = deploymentKeyAD(k.name, k.keyID)
 					update = `UPDATE deployment_keys SET wrapped = $1, kek_id = $2
 						WHERE purpose = $3 AND key_id = $4 AND kek_id = $5`
 				}
-				old, err := s.kekFor(ctx, k.kekID, "")
-				if err != nil {
-					return err
-				}
-				h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(k.wrapped)), old, ad)
-				if err != nil {
-					return fmt.Errorf("unwrap a key with key-encryption key %s: %w", k.kekID, err)
-				}
-				var buf bytes.Buffer
-				if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), newKEK, ad); err != nil {
-					return fmt.Errorf("wrap a key with key-encryption key %s: %w", newID, err)
-				}
-				if _, err := tx.Exec(ctx, update, buf.Bytes(), newID, k.name, k.keyID, k.kekID); err != nil {
+				if _, err := tx.Exec(ctx, update, rewrapped[i], newID, k.name, k.keyID, k.kekID); err != nil {
 					return fmt.Errorf("store a re-wrapped key: %w", err)
 				}
-				done++
 			}
 			return nil
 		})
@@ -181,7 +198,7 @@ func (s *Sealer) rewrapBatch(ctx context.Context, newKEK KEK) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return done, nil
+	return len(keys), nil
 }
 
 // KEKState describes one key-encryption key the database has known.
