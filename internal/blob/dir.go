@@ -2,6 +2,8 @@ package blob
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Dir is a Backend in a local directory. Objects are read-only files under
@@ -82,16 +86,17 @@ func (d *Dir) removeStale(cutoff time.Time) {
 }
 
 func (d *Dir) Stage(ctx context.Context, r io.Reader) (Staged, error) {
-	f, err := os.CreateTemp(filepath.Join(d.root, stagingPrefix), "put-")
+	sf, err := createStagingFile(filepath.Join(d.root, stagingPrefix))
 	if err != nil {
 		return nil, fmt.Errorf("create staging file: %w", err)
 	}
+	f := sf.f
 	fail := func(err error) (Staged, error) {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
 	}
-	n, err := copyPipelined(f, r)
+	n, err := copyPipelined(sf, r)
 	if err != nil {
 		return fail(err)
 	}
@@ -314,13 +319,102 @@ func notFound(err error) error {
 	return err
 }
 
+// stagingFile is a staged blob being written. On Linux it is written around
+// the page cache (O_DIRECT): the content is read back rarely (extraction,
+// verification), and on the project's machine buffered writes of a 2 GiB
+// file cost over 5 s of kernel CPU and direct ones 0.5 s. Direct writes must
+// be whole, aligned blocks: the copy buffers are aligned and every write but
+// the last is a whole buffer; the last, and any write the file system
+// refuses, goes through the page cache instead.
+type stagingFile struct {
+	f      *os.File
+	direct bool
+}
+
+// directAlignment is the block alignment direct writes need: 4 KiB covers
+// disks with 512-byte and 4 KiB sectors.
+const directAlignment = 4096
+
+func createStagingFile(dir string) (*stagingFile, error) {
+	for range 100 {
+		var random [8]byte
+		rand.Read(random[:])
+		name := filepath.Join(dir, "put-"+hex.EncodeToString(random[:]))
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|directFlag, 0o600)
+		if err != nil && directFlag != 0 && errors.Is(err, syscall.EINVAL) {
+			// A file system without direct I/O (tmpfs on older kernels, some FUSE).
+			return createBuffered(name)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &stagingFile{f: f, direct: directFlag != 0}, nil
+	}
+	return nil, fmt.Errorf("no free staging file name in %s", dir)
+}
+
+func createBuffered(name string) (*stagingFile, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &stagingFile{f: f}, nil
+}
+
+func (s *stagingFile) Write(p []byte) (int, error) {
+	if s.direct && len(p)%directAlignment != 0 {
+		if err := s.buffered(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := s.f.Write(p)
+	if err != nil && n == 0 && s.direct && errors.Is(err, syscall.EINVAL) {
+		// The file system wants another alignment: carry on buffered.
+		if err := s.buffered(); err != nil {
+			return 0, err
+		}
+		return s.f.Write(p)
+	}
+	return n, err
+}
+
+// buffered turns direct I/O off for the rest of the file.
+func (s *stagingFile) buffered() error {
+	s.direct = false
+	conn, err := s.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var setErr error
+	if err := conn.Control(func(fd uintptr) { setErr = setDirect(fd, false) }); err != nil {
+		return err
+	}
+	return setErr
+}
+
+// alignedBuffer returns size bytes starting at a multiple of
+// directAlignment, as direct I/O requires.
+func alignedBuffer(size int) []byte {
+	b := make([]byte, size+directAlignment)
+	off := int(uintptrOf(b) % directAlignment)
+	if off != 0 {
+		off = directAlignment - off
+	}
+	return b[off : off+size : off+size]
+}
+
+func uintptrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
 // copyPipelined copies src to dst in large blocks, reading the next block
 // while the previous one is written: reading is where the hashing happens,
 // so the two cores hash and write at once.
 func copyPipelined(dst io.Writer, src io.Reader) (int64, error) {
 	free := make(chan []byte, copyBuffers)
 	for range copyBuffers {
-		free <- make([]byte, copyBufferSize)
+		free <- alignedBuffer(copyBufferSize)
 	}
 	full := make(chan []byte, copyBuffers)
 	var writeFailed atomic.Bool
