@@ -2,8 +2,9 @@
 # Ingest benchmark: on one large file, in the same run, time
 #   openssl   `openssl dgst -sha256` — the practical limit for hashing it
 #   sha256sum `sha256sum` — for reference (coreutils does not use SHA-NI)
-#   dd-copy   `dd … conv=fsync` copying the file into the store's file system:
-#             the floor for any ingest that keeps a copy
+#   dd-copy   `dd … oflag=direct conv=fsync` copying the file into the store's
+#             file system as Put writes it (around the page cache): the floor
+#             for any ingest that keeps a copy
 #   blob-put  blob.Store.Put into a fresh local store (hash while streaming,
 #             write, fsync, publish), through bench/ingest
 # and report each one's median wall and CPU time, its ratio to openssl and to
@@ -77,7 +78,7 @@ measure() {
 measure_all() {
 	measure openssl openssl dgst -sha256 "$file"
 	measure sha256sum sha256sum "$file"
-	measure dd-copy dd if="$file" of="$store/copy" bs=1M conv=fsync status=none
+	measure dd-copy dd if="$file" of="$store/copy" bs=1M oflag=direct conv=fsync status=none
 	measure blob-put "$bin/ingest" put -data "$store" "$file"
 }
 

@@ -108,8 +108,11 @@ func put(args []string) error {
 }
 
 // report reads lines "LABEL WALL_S CPU_S MAXRSS_KIB" (one per run) and
-// prints, per label, the median wall and CPU time, throughput, ratios to the
-// baseline's median and to sha256sum's, and the highest peak RSS.
+// prints, per label, the median and best wall time, the median CPU time,
+// throughput at the best run, each as a ratio to the baseline's, the median
+// wall time as a ratio to the reference's, and the highest peak RSS. On a
+// shared machine the best run and the CPU time are the least disturbed by
+// other work; the median shows what to expect.
 func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
 	baseline := fs.String("baseline", "openssl", "label the ratios are taken against")
@@ -166,24 +169,32 @@ func report(args []string) error {
 		}
 		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	ratio := func(label string, wall float64) string {
-		r := byLabel[label]
-		if r == nil {
+	// ratio of a statistic of label's runs to the same statistic of base's.
+	ratio := func(label, base string, stat func(*runs) float64) string {
+		b := byLabel[base]
+		if b == nil {
 			return "-"
 		}
-		return fmt.Sprintf("%.2f×", wall/median(r.wall))
+		return fmt.Sprintf("%.2f×", stat(byLabel[label])/stat(b))
 	}
-	fmt.Printf("%-12s %5s %10s %10s %9s %12s %12s %14s\n", "command", "runs", "wall (med)", "CPU (med)", "GiB/s",
-		"÷ "+*baseline, "÷ "+*reference, "peak RSS")
+	medWall := func(r *runs) float64 { return median(r.wall) }
+	minWall := func(r *runs) float64 { return slices.Min(r.wall) }
+	medCPU := func(r *runs) float64 { return median(r.cpu) }
+
+	fmt.Printf("%-10s %4s %9s %9s %9s %7s | %-27s | %-11s | %9s\n", "", "", "wall", "wall", "CPU", "GiB/s",
+		"÷ "+*baseline, "÷ "+*reference, "peak")
+	fmt.Printf("%-10s %4s %9s %9s %9s %7s | %8s %8s %9s | %11s | %9s\n", "command", "runs", "median", "best", "median", "best",
+		"wall med", "best", "CPU med", "wall med", "RSS")
 	for _, label := range order {
 		r := byLabel[label]
-		wall := median(r.wall)
 		rate := "-"
 		if *bytes > 0 {
-			rate = fmt.Sprintf("%.2f", float64(*bytes)/(1<<30)/wall)
+			rate = fmt.Sprintf("%.2f", float64(*bytes)/(1<<30)/minWall(r))
 		}
-		fmt.Printf("%-12s %5d %9.2fs %9.2fs %9s %12s %12s %10.1f MiB\n", label, len(r.wall), wall, median(r.cpu), rate,
-			ratio(*baseline, wall), ratio(*reference, wall), float64(r.rssKiB)/1024)
+		fmt.Printf("%-10s %4d %8.2fs %8.2fs %8.2fs %7s | %8s %8s %9s | %11s | %5.1f MiB\n", label, len(r.wall),
+			medWall(r), minWall(r), medCPU(r), rate,
+			ratio(label, *baseline, medWall), ratio(label, *baseline, minWall), ratio(label, *baseline, medCPU),
+			ratio(label, *reference, medWall), float64(r.rssKiB)/1024)
 	}
 	return nil
 }
