@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh Debian machine lacks:
 # Chromium for the browser tests, PostgreSQL server binaries for the storage
-# tests, the sqlite3 shell for the import benchmark, and fonts with Arabic and
-# Hebrew glyphs so screenshots show real text. Idempotent: installs only
+# tests, the sqlite3 shell for the import benchmark, fonts with Arabic and
+# Hebrew glyphs so screenshots show real text, and openssl and xxd, with
+# which a court bundle is checked without Dossier. Idempotent: installs only
 # what is missing.
 set -euo pipefail
 "$(dirname "$0")/install-s3-server.sh"
@@ -12,6 +13,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+# A court bundle is checked with these alone (internal/bundle tests run them).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v xxd >/dev/null 2>&1 || missing+=(xxd)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -58,6 +58,7 @@ func routes(a *app.App) []route {
 	add("PUT", "/incidents/{id}", in.edit)
 	add("GET", "/incidents/{id}/history", history(a, record.KindIncident))
 	add("GET", "/incidents/{id}/history/{version}", revision(a, record.KindIncident))
+	add("GET", "/incidents/{id}/bundle", incidentBundle(a))
 
 	pa := partyResource(a)
 	add("GET", "/parties", listParties(a))

@@ -631,6 +631,7 @@ func document() obj {
 			}}}, 400)}}
 
 	logPaths(paths)
+	bundlePaths(paths)
 
 	evidencePaths(paths)
 

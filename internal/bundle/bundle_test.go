@@ -1,0 +1,283 @@
+package bundle_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/blob"
+	"github.com/dossier-org/dossier/internal/blob/blobtest"
+	"github.com/dossier-org/dossier/internal/bundle"
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/evidence"
+	"github.com/dossier-org/dossier/internal/incident"
+	"github.com/dossier-org/dossier/internal/record"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// exported builds a store with an incident and two evidence files, and
+// writes its bundle.
+func exported(t *testing.T, d *db.DB) (*app.App, string, string) {
+	t.Helper()
+	ctx := record.WithActor(context.Background(), "test")
+	a := app.New(d).WithBlobs(blobtest.Local(t))
+	var err error
+	if a.LogKey, err = audit.LoadKey(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	in := &incident.Incident{Title: "Attack on a camp", Place: incident.Place{Name: "Camp", Country: "SD"},
+		Date: record.Date{Start: "2023-06-15", Precision: record.DateDay},
+		Acts: []incident.Act{{ViolationType: "rape", Victim: incident.Victim{Code: "SYN-0001"}}}}
+	if err := a.Incidents.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"statement.txt", "photo & notes (1).txt"} {
+		content := bytes.Repeat([]byte(fmt.Sprintf("synthetic evidence %d\n", i)), 500)
+		it := &evidence.Item{Filename: name, Type: evidence.Document, Links: []evidence.Link{{Kind: evidence.LinkIncident, ID: in.ID}}}
+		if _, err := a.Evidence.Ingest(ctx, bytes.NewReader(content), "", it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "bundle")
+	m, err := bundle.Write(ctx, a, in.ID, dir, bundle.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Evidence) != 2 {
+		t.Fatalf("manifest lists %d evidence files", len(m.Evidence))
+	}
+	return a, in.ID, dir
+}
+
+func TestBundleVerifiesOfflineAndWithStandardTools(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		a, id, dir := exported(t, d)
+		r, err := bundle.VerifyDir(dir, a.LogKey.Public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() || r.Incident != id || r.Evidence != 2 || r.Entries < 7 || r.KeySource != "given" {
+			t.Fatalf("an intact bundle: %+v", r)
+		}
+		// The export is in each file's chain of custody.
+		page, err := a.Evidence.List(context.Background(), evidence.Filter{IncidentID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := a.Evidence.Custody(context.Background(), page.Items[0].ID)
+		if err != nil || events[len(events)-1].Kind != evidence.Exported {
+			t.Fatalf("custody after the export: %+v (%v)", events, err)
+		}
+
+		run := func(name string, args ...string) string {
+			t.Helper()
+			if _, err := exec.LookPath(name); err != nil {
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s is required in CI: %v", name, err)
+				}
+				t.Skipf("SKIPPING the %s check: %v", name, err)
+			}
+			cmd := exec.Command(name, args...)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+			}
+			return string(out)
+		}
+		if out := run("sha256sum", "-c", "SHA256SUMS"); strings.Contains(out, "FAILED") || !strings.Contains(out, "records/incident.json: OK") {
+			t.Fatalf("sha256sum -c:\n%s", out)
+		}
+		if out := run("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "log/log-key.pem", "-rawin",
+			"-in", "log/checkpoint.body", "-sigfile", "log/checkpoint.sig"); !strings.Contains(out, "Signature Verified Successfully") {
+			t.Fatalf("openssl:\n%s", out)
+		}
+		for n := range r.Entries {
+			out := run("sh", "check-proof.sh", "log/proofs.json", fmt.Sprint(n))
+			var computed, signed string
+			for _, line := range strings.Split(out, "\n") {
+				if v, ok := strings.CutPrefix(line, "computed root:   "); ok {
+					computed = v
+				}
+				if v, ok := strings.CutPrefix(line, "checkpoint root: "); ok {
+					signed = v
+				}
+			}
+			if computed == "" || computed != signed {
+				t.Fatalf("check-proof.sh on entry %d:\n%s", n, out)
+			}
+		}
+		// The README names the key to compare with.
+		readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
+		if !strings.Contains(string(readme), a.LogKey.Public) {
+			t.Fatal("the README does not give the log's key")
+		}
+	})
+}
+
+func TestVerifyBundleNamesWhatWasAltered(t *testing.T) {
+	a, _, dir := exported(t, dbtest.SQLite(t))
+	base := fstest.MapFS{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		base[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evidenceFile string
+	for name := range base {
+		if strings.HasPrefix(name, "evidence/") {
+			evidenceFile = name
+		}
+	}
+	// resum rewrites SHA256SUMS for the files as they now are, as a careful
+	// forger would.
+	resum := func(fsys fstest.MapFS) {
+		var lines []string
+		for name, f := range fsys {
+			if name == "SHA256SUMS" || strings.HasPrefix(name, "log/") {
+				continue
+			}
+			sum := sha256.Sum256(f.Data)
+			lines = append(lines, hex.EncodeToString(sum[:])+"  "+name)
+		}
+		fsys["SHA256SUMS"] = &fstest.MapFile{Data: []byte(strings.Join(lines, "\n") + "\n")}
+	}
+	cases := []struct {
+		name   string
+		tamper func(fsys fstest.MapFS)
+		key    string
+		want   string
+	}{
+		{"an evidence file altered", func(fsys fstest.MapFS) {
+			b := bytes.Clone(fsys[evidenceFile].Data)
+			b[10] ^= 1
+			fsys[evidenceFile] = &fstest.MapFile{Data: b}
+		}, "", evidenceFile + ": its SHA-256 is"},
+		{"an evidence file altered and the sums rewritten", func(fsys fstest.MapFS) {
+			b := bytes.Clone(fsys[evidenceFile].Data)
+			b[10] ^= 1
+			fsys[evidenceFile] = &fstest.MapFile{Data: b}
+			resum(fsys)
+		}, "", "SHA256SUMS: no log entry of this export vouches for it"},
+		{"the incident rewritten", func(fsys fstest.MapFS) {
+			fsys["records/incident.json"] = &fstest.MapFile{Data: bytes.Replace(fsys["records/incident.json"].Data, []byte("Attack on a camp"), []byte("Nothing happened"), 1)}
+			resum(fsys)
+		}, "", "records/incident.json: its SHA-256 is not the content hash"},
+		{"a file added", func(fsys fstest.MapFS) {
+			fsys["evidence/extra.txt"] = &fstest.MapFile{Data: []byte("planted")}
+		}, "", "evidence/extra.txt: not listed"},
+		{"a log entry altered", func(fsys fstest.MapFS) {
+			fsys["log/proofs.json"] = &fstest.MapFile{Data: bytes.Replace(fsys["log/proofs.json"].Data, []byte(`\"action\":\"create\"`), []byte(`\"action\":\"update\"`), 1)}
+		}, "", "its inclusion proof does not lead to the signed root"},
+		{"another log's key", func(fstest.MapFS) {}, otherKey(t), "log/checkpoint.txt: its signature does not verify"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for k, v := range base {
+				fsys[k] = &fstest.MapFile{Data: bytes.Clone(v.Data)}
+			}
+			tc.tamper(fsys)
+			key := tc.key
+			if key == "" {
+				key = a.LogKey.Public
+			}
+			r, err := bundle.Verify(fsys, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []string
+			for _, p := range r.Problems {
+				lines = append(lines, p.String())
+			}
+			if all := strings.Join(lines, "\n"); !strings.Contains(all, tc.want) {
+				t.Fatalf("problems do not name %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
+
+func otherKey(t *testing.T) string {
+	k, err := audit.LoadKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Public
+}
+
+// FuzzVerifyBundle feeds arbitrary bytes in place of each metadata file of
+// a real bundle: verification may find problems but must never panic.
+func FuzzVerifyBundle(f *testing.F) {
+	dir := f.TempDir()
+	d, err := db.Open(context.Background(), "", dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer d.Close()
+	ctx := record.WithActor(context.Background(), "fuzz")
+	a := app.New(d)
+	blobs, err := blob.Open(context.Background(), "", dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	a.WithBlobs(blobs)
+	if a.LogKey, err = audit.LoadKey(dir); err != nil {
+		f.Fatal(err)
+	}
+	in := &incident.Incident{Title: "Fuzzed", Place: incident.Place{Name: "Camp", Country: "SD"},
+		Date: record.Date{Precision: record.DateUnknown}}
+	if err := a.Incidents.Create(ctx, in); err != nil {
+		f.Fatal(err)
+	}
+	it := &evidence.Item{Filename: "a.txt", Links: []evidence.Link{{Kind: evidence.LinkIncident, ID: in.ID}}}
+	if _, err := a.Evidence.Ingest(ctx, strings.NewReader("synthetic"), "", it); err != nil {
+		f.Fatal(err)
+	}
+	out := filepath.Join(dir, "bundle")
+	if _, err := bundle.Write(ctx, a, in.ID, out, bundle.Options{}); err != nil {
+		f.Fatal(err)
+	}
+	base := fstest.MapFS{}
+	names := []string{}
+	filepath.WalkDir(out, func(p string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(out, p)
+			base[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
+			if !strings.HasPrefix(rel, "evidence") {
+				names = append(names, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	for i, n := range names {
+		f.Add(uint8(i), base[n].Data)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		fsys := fstest.MapFS{}
+		for k, v := range base {
+			fsys[k] = v
+		}
+		fsys[names[int(which)%len(names)]] = &fstest.MapFile{Data: data}
+		bundle.Verify(fsys, a.LogKey.Public)
+	})
+}
