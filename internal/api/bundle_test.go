@@ -35,7 +35,7 @@ func TestIncidentBundleDownloadsAndVerifies(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		res := c.get("/api/v1/incidents/" + in.ID + "/bundle?purpose=review").expect(t, 200)
+		res := c.get("/api/v1/incidents/"+in.ID+"/bundle?purpose=review").expect(t, 200)
 		zr, err := zip.NewReader(bytes.NewReader(res.body), int64(len(res.body)))
 		if err != nil {
 			t.Fatal(err)
