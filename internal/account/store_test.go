@@ -14,6 +14,7 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/seal"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -536,19 +537,20 @@ func TestTOTPSelfEnrolment(t *testing.T) {
 	}
 }
 
-// sealer is a test SecretSealer that reverses the bytes and prefixes the
-// associated data, to show that the store seals and opens through it.
+// sealer is a test SecretSealer that prefixes the subject and field, to
+// show that the store seals and opens through it.
 type sealer struct{}
 
-func (sealer) Name() string { return "test" }
-func (sealer) Seal(_ context.Context, p, ad []byte) ([]byte, error) {
-	out := append([]byte(string(ad)+"|"), p...)
-	return out, nil
+func (sealer) SealTx(_ context.Context, tx *db.Tx, subject, field string, p []byte) ([]byte, error) {
+	if tx == nil {
+		return nil, errors.New("sealed outside the write transaction")
+	}
+	return append([]byte(subject+"|"+field+"|"), p...), nil
 }
-func (sealer) Open(_ context.Context, c, ad []byte) ([]byte, error) {
-	rest, ok := strings.CutPrefix(string(c), string(ad)+"|")
+func (sealer) Open(_ context.Context, subject, field string, c []byte) ([]byte, error) {
+	rest, ok := strings.CutPrefix(string(c), subject+"|"+field+"|")
 	if !ok {
-		return nil, errors.New("associated data does not match")
+		return nil, errors.New("sealed for another subject or field")
 	}
 	return []byte(rest), nil
 }
@@ -564,7 +566,7 @@ func TestTOTPSealed(t *testing.T) {
 	var stored []byte
 	var name string
 	d.QueryRow(f.ctx, `SELECT totp_secret, totp_sealer FROM users WHERE id = $1`, u.ID).Scan(&stored, &name)
-	if name != "test" || string(stored) != "account/"+u.ID+"/totp|"+enrol.Secret {
+	if name != "seal" || string(stored) != "account/"+u.ID+"|totp_secret|"+enrol.Secret {
 		t.Errorf("stored %q sealed by %q", stored, name)
 	}
 	res, _ := f.Login(f.ctx, "jamal", testPassword, "")
@@ -576,7 +578,7 @@ func TestTOTPSealed(t *testing.T) {
 	plain.clock.now = f.clock.Now()
 	res, _ = plain.Login(f.ctx, "jamal", testPassword, "")
 	if _, err := plain.LoginSecondFactor(f.ctx, res.Token, code(t, enrol.Secret, f.clock.Now().Add(30*time.Second)), ""); err == nil ||
-		!strings.Contains(err.Error(), `sealed by "test"`) {
+		!strings.Contains(err.Error(), "no sealer is configured") {
 		t.Errorf("second factor without the sealer: %v", err)
 	}
 }
@@ -718,6 +720,45 @@ func TestCases(t *testing.T) {
 		}
 		if f.countActions(t, CaseMemberAdded) != 2 || f.countActions(t, CaseMemberRemoved) != 1 || f.countActions(t, CaseCreated) != 2 {
 			t.Errorf("audit log:\n%s", strings.Join(f.auditEntries(t), "\n"))
+		}
+	})
+}
+
+// The sealer the server wires in, internal/seal, fits SecretSealer: the
+// secret reaches the database only encrypted, and logins still work.
+func TestTOTPSealedBySeal(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		keyset, err := seal.GenerateKEK()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kek, err := seal.KEKFromKeyset(keyset, "env://TEST_KEK")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealer, err := seal.New(ctx, d, kek, seal.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFixture(t, d, Options{Sealer: sealer})
+		u := f.addUser(t, "karim", LegalAdvisor)
+		enrol, err := f.EnrolTOTP(f.ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored []byte
+		var by string
+		d.QueryRow(ctx, `SELECT totp_secret, totp_sealer FROM users WHERE id = $1`, u.ID).Scan(&stored, &by)
+		if by != "seal" || len(stored) == 0 || strings.Contains(string(stored), enrol.Secret) {
+			t.Errorf("stored %q sealed by %q", stored, by)
+		}
+		res, err := f.Login(f.ctx, "karim", testPassword, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.LoginSecondFactor(f.ctx, res.Token, code(t, enrol.Secret, f.clock.Now()), ""); err != nil {
+			t.Errorf("second factor with a sealed secret: %v", err)
 		}
 	})
 }

@@ -19,19 +19,23 @@ import (
 )
 
 // SecretSealer encrypts the TOTP secrets the server must keep readable.
-// internal/seal provides the implementation (envelope encryption under the
-// installation's key-encryption key); without one, secrets are stored as
-// they are, and a stolen database yields them.
+// *seal.Sealer (envelope encryption under the installation's key-encryption
+// key, one data key per subject) has exactly these methods. Without a
+// sealer, secrets are stored as they are, and a stolen database yields them.
 type SecretSealer interface {
-	// Name identifies the sealer in the database (totp_sealer), so that a
-	// secret is opened by the sealer that sealed it, and re-sealed when a
-	// sealer is first configured. Never empty.
-	Name() string
-	// Seal encrypts plaintext bound to associatedData, which Open must be
-	// given again.
-	Seal(ctx context.Context, plaintext, associatedData []byte) ([]byte, error)
-	Open(ctx context.Context, ciphertext, associatedData []byte) ([]byte, error)
+	// SealTx encrypts plaintext for subject's field inside the caller's
+	// write transaction; Open decrypts it for the same subject and field.
+	SealTx(ctx context.Context, tx *db.Tx, subject, field string, plaintext []byte) ([]byte, error)
+	Open(ctx context.Context, subject, field string, ciphertext []byte) ([]byte, error)
 }
+
+// A TOTP secret is sealed for the subject "account/<user ID>", field
+// "totp_secret"; users.totp_sealer says whether it was ("seal") or not ("").
+const (
+	sealedBy   = "seal"
+	totpField  = "totp_secret"
+	sealPrefix = "account/"
+)
 
 // TOTP states in users.totp_state.
 const (
@@ -63,22 +67,20 @@ type Enrolment struct {
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
-func totpAssociatedData(userID string) []byte { return []byte("account/" + userID + "/totp") }
-
 func (s *Store) newTOTPKey(name string) (*otp.Key, error) {
 	return totp.Generate(totp.GenerateOpts{Issuer: s.opts.Issuer, AccountName: name, Period: totpPeriod,
 		Digits: totpDigits, Algorithm: otp.AlgorithmSHA1, SecretSize: 20})
 }
 
-func (s *Store) sealSecret(ctx context.Context, userID, secret string) ([]byte, string, error) {
+func (s *Store) sealSecret(ctx context.Context, tx *db.Tx, userID, secret string) ([]byte, string, error) {
 	if s.opts.Sealer == nil {
 		return []byte(secret), "", nil
 	}
-	sealed, err := s.opts.Sealer.Seal(ctx, []byte(secret), totpAssociatedData(userID))
+	sealed, err := s.opts.Sealer.SealTx(ctx, tx, sealPrefix+userID, totpField, []byte(secret))
 	if err != nil {
 		return nil, "", fmt.Errorf("seal the TOTP secret: %w", err)
 	}
-	return sealed, s.opts.Sealer.Name(), nil
+	return sealed, sealedBy, nil
 }
 
 // totpSecret reads and opens the user's TOTP secret in the given state.
@@ -99,10 +101,10 @@ func (s *Store) totpSecret(ctx context.Context, q db.Querier, userID, state stri
 	switch {
 	case sealer == "":
 		return string(stored), lastStep, nil
-	case s.opts.Sealer == nil || s.opts.Sealer.Name() != sealer:
-		return "", 0, fmt.Errorf("the TOTP secret is sealed by %q, which is not configured", sealer)
+	case sealer != sealedBy || s.opts.Sealer == nil:
+		return "", 0, fmt.Errorf("the TOTP secret is sealed (%q) and no sealer is configured", sealer)
 	}
-	plain, err := s.opts.Sealer.Open(ctx, stored, totpAssociatedData(userID))
+	plain, err := s.opts.Sealer.Open(ctx, sealPrefix+userID, totpField, stored)
 	if err != nil {
 		return "", 0, fmt.Errorf("open the TOTP secret: %w", err)
 	}
@@ -158,7 +160,7 @@ func (s *Store) BeginTOTP(ctx context.Context, userID string) (*Enrolment, error
 		if err != nil {
 			return "", nil, err
 		}
-		sealed, sealer, err := s.sealSecret(ctx, u.ID, key.Secret())
+		sealed, sealer, err := s.sealSecret(ctx, tx, u.ID, key.Secret())
 		if err != nil {
 			return "", nil, err
 		}
@@ -211,7 +213,7 @@ func (s *Store) EnrolTOTP(ctx context.Context, userID string) (*Enrolment, error
 		if err != nil {
 			return "", nil, err
 		}
-		sealed, sealer, err := s.sealSecret(ctx, u.ID, key.Secret())
+		sealed, sealer, err := s.sealSecret(ctx, tx, u.ID, key.Secret())
 		if err != nil {
 			return "", nil, err
 		}

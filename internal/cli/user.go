@@ -14,6 +14,7 @@ import (
 	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/seal"
 )
 
 // The account commands work directly on the data directory (or database):
@@ -409,7 +410,14 @@ alone, and loses the grant to see identities.`,
 				fmt.Fprintf(c.stdout, "Removed two-factor authentication for %s; they can no longer see identities.\n", u.Name)
 				return nil
 			}
-			enrol, err := s.EnrolTOTP(ctx, u.ID)
+			// The TOTP secret is sealed under the installation's key, as
+			// survivors' fields are (DOSSIER_KEK, or DATADIR/keys/kek.json).
+			cfg, _ := c.config(cmd)
+			sealer, err := seal.Open(ctx, a.DB, "", seal.Options{DataDir: cfg.DataDir})
+			if err != nil {
+				return fmt.Errorf("open the key that seals TOTP secrets: %w", err)
+			}
+			enrol, err := account.NewStore(a.DB, account.Options{Sealer: sealer}).EnrolTOTP(ctx, u.ID)
 			if err != nil {
 				return err
 			}
