@@ -95,12 +95,11 @@ func (s *Store) Login(ctx context.Context, name, password, clientIP string) (*Lo
 	} else if ok, stale, err = s.hasher.verify(ctx, password, st.hash); err != nil {
 		return nil, fmt.Errorf("check the password of %s: %w", st.name, err)
 	}
-	ctx = record.WithActor(ctx, UserActor(st.name))
 	if st.disabled || st.locked.After(s.now()) {
 		return nil, ErrInvalidCredentials
 	}
 	if !ok {
-		if err := s.loginFailed(ctx, st.id); err != nil {
+		if err := s.loginFailed(ctx, st); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCredentials
@@ -111,6 +110,7 @@ func (s *Store) Login(ctx context.Context, name, password, clientIP string) (*Lo
 			return nil, err
 		}
 	}
+	ctx = record.WithActor(ctx, UserActor(st.name))
 	var res *LoginResult
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		// Only if nothing changed since the password was checked: a
@@ -159,9 +159,14 @@ func (s *Store) verifyDummy(ctx context.Context, password string) {
 	}
 }
 
+// AttemptActor names, in the audit log, whoever failed to log in as a user:
+// not the user, who may have had nothing to do with it.
+func AttemptActor(name string) string { return "login-attempt:" + name }
+
 // loginFailed counts a failed attempt and locks the account when there
 // have been too many in a row.
-func (s *Store) loginFailed(ctx context.Context, userID string) error {
+func (s *Store) loginFailed(ctx context.Context, st *loginState) error {
+	ctx, userID := record.WithActor(ctx, AttemptActor(st.name)), st.id
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`,
@@ -210,7 +215,6 @@ func (s *Store) LoginSecondFactor(ctx context.Context, pendingToken, code, clien
 	if err := s.throttle(st.name, clientIP); err != nil {
 		return nil, err
 	}
-	ctx = record.WithActor(ctx, UserActor(st.name))
 	if st.disabled || st.locked.After(s.now()) || !st.totp {
 		return nil, ErrInvalidCredentials
 	}
@@ -219,11 +223,12 @@ func (s *Store) LoginSecondFactor(ctx context.Context, pendingToken, code, clien
 		return nil, err
 	}
 	if check == nil {
-		if err := s.loginFailed(ctx, st.id); err != nil {
+		if err := s.loginFailed(ctx, st); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCredentials
 	}
+	ctx = record.WithActor(ctx, UserActor(st.name))
 	var res *LoginResult
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		if err := check(tx); err != nil {

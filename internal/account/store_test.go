@@ -213,6 +213,12 @@ func TestLogin(t *testing.T) {
 		if _, err := f.Login(f.ctx, "chidi", testPassword, "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
 			t.Errorf("login while locked = %v, want ErrInvalidCredentials", err)
 		}
+		for _, e := range f.auditEntries(t) {
+			failure := strings.Contains(e, string(LoginFailed)) || strings.Contains(e, string(LockedOut))
+			if failure != strings.Contains(e, `"actor":"login-attempt:chidi"`) {
+				t.Errorf("audit entry with the wrong actor: %s", e)
+			}
+		}
 		if f.countActions(t, LockedOut) != 1 || f.countActions(t, LoginFailed) != 3 {
 			t.Errorf("audit log: %d lock-outs, %d failed logins; want 1, 3", f.countActions(t, LockedOut), f.countActions(t, LoginFailed))
 		}
@@ -759,6 +765,49 @@ func TestTOTPSealedBySeal(t *testing.T) {
 		}
 		if _, err := f.LoginSecondFactor(f.ctx, res.Token, code(t, enrol.Secret, f.clock.Now()), ""); err != nil {
 			t.Errorf("second factor with a sealed secret: %v", err)
+		}
+	})
+}
+
+// One code, submitted at once to two pending logins (a phished code
+// relayed while the user types it): exactly one login gets it.
+func TestSecondFactorRace(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, Options{AccountBurst: 100})
+		u := f.addUser(t, "lina", Investigator)
+		enrol, err := f.EnrolTOTP(f.ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 4
+		pending := make([]string, n)
+		for i := range pending {
+			res, err := f.Login(f.ctx, "lina", testPassword, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending[i] = res.Token
+		}
+		c := code(t, enrol.Secret, f.clock.Now())
+		errs := make(chan error, n)
+		for _, tok := range pending {
+			go func() {
+				_, err := f.LoginSecondFactor(f.ctx, tok, c, "")
+				errs <- err
+			}()
+		}
+		ok := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, ErrInvalidCredentials):
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d logins accepted one code, want 1", ok)
 		}
 	})
 }
