@@ -21,9 +21,6 @@ func (c *cli) tokenCommand() *cobra.Command {
 	)
 }
 
-// defaultTokenLifetime is how long a token lives unless told otherwise.
-const defaultTokenLifetime = 90 * 24 * time.Hour
-
 // parseLifetime reads "90d", "12h" or "30m".
 func parseLifetime(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
