@@ -71,10 +71,23 @@ func (s *contentStore) Put(ctx context.Context, r io.Reader, wantSHA256 string) 
 		}
 		return Ref{}, false, fmt.Errorf("%w: content hashes to %s, expected %s", ErrHashMismatch, ref.SHA256, want)
 	}
-	existed, err := staged.Commit(ctx, objectName(ref.SHA256))
+	name := objectName(ref.SHA256)
+	existed, err := staged.Commit(ctx, name)
 	if err != nil {
 		staged.Discard()
 		return Ref{}, false, fmt.Errorf("store blob %s in %s: %w", ref.SHA256, s.backend.Location(), err)
+	}
+	if existed {
+		// Content under a hash is never rewritten, so a stored copy of
+		// another size has been damaged since: say so rather than report
+		// the content safely stored.
+		size, err := s.backend.Size(ctx, name)
+		if err != nil {
+			return Ref{}, false, fmt.Errorf("store blob %s in %s: check the copy already stored: %w", ref.SHA256, s.backend.Location(), err)
+		}
+		if size != ref.Size {
+			return Ref{}, false, fmt.Errorf("store blob %s in %s: the copy already stored holds %d bytes, not %d: it has been damaged", ref.SHA256, s.backend.Location(), size, ref.Size)
+		}
 	}
 	return ref, existed, nil
 }

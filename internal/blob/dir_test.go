@@ -49,6 +49,28 @@ func TestDirLayoutAndPermissions(t *testing.T) {
 	}
 }
 
+func TestPutReportsADamagedStoredCopy(t *testing.T) {
+	d := blobtest.LocalBackend(t)
+	s := blob.NewStore(d)
+	ctx := context.Background()
+	content := []byte("video of the checkpoint, 3 minutes")
+	ref, _, err := s.Put(ctx, bytes.NewReader(content), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(d.Root(), "sha256", ref.SHA256[:2], ref.SHA256)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 5); err != nil {
+		t.Fatal(err)
+	}
+	_, existed, err := s.Put(ctx, bytes.NewReader(content), "")
+	if err == nil || !strings.Contains(err.Error(), "holds 5 bytes, not 34: it has been damaged") {
+		t.Fatalf("Put over a truncated copy: existed %v, err %v; want an error naming the damage", existed, err)
+	}
+}
+
 func TestDirWalkSkipsStrayFiles(t *testing.T) {
 	d := blobtest.LocalBackend(t)
 	s := blob.NewStore(d)
