@@ -748,3 +748,41 @@ func BenchmarkPublish(b *testing.B) {
 		})
 	}
 }
+
+// FuzzPublish publishes tables drawn from the fuzzer's bytes and attacks
+// them: nothing published may let a suppressed count be recovered.
+func FuzzPublish(f *testing.F) {
+	f.Add([]byte{2, 2, 0, 3, 40, 25, 31})
+	f.Add([]byte{0, 3, 0, 10, 1, 1})
+	f.Add([]byte{0, 3, 1, 1, 1, 1, 1})
+	f.Add([]byte{3, 3, 2, 20, 3, 15, 8, 12, 9, 30, 7, 6, 1, 2, 0, 4})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 3 {
+			return
+		}
+		R, C := 1+int(data[0])%4, 1+int(data[1])%4
+		rule := Rule{SuppressZeros: data[2]&1 == 1}
+		if data[2]&2 == 2 {
+			rule.Threshold = 3 + int64(data[2]>>2)%8
+		}
+		counts := make([][]int64, R)
+		for i := range counts {
+			counts[i] = make([]int64, C)
+			for j := range counts[i] {
+				if k := 3 + i*C + j; k < len(data) {
+					counts[i][j] = int64(data[k]) % 40
+				}
+			}
+		}
+		name := fmt.Sprintf("%v rule %+v", counts, rule)
+		p, err := build(t, counts).Publish(rule)
+		if errors.Is(err, ErrCannotProtect) {
+			checkRefusal(t, name, counts, rule)
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		attackPublished(t, name, counts, rule, p, true)
+	})
+}

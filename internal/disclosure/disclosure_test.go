@@ -116,6 +116,8 @@ func TestCannotProtect(t *testing.T) {
 	if !errors.Is(err, ErrCannotProtect) || !strings.Contains(err.Error(), "the count at r0, c0") {
 		t.Fatalf("Publish = %v, want ErrCannotProtect naming the cell", err)
 	}
+	// The attacks agree: with everything withheld, a count is still recovered.
+	checkRefusal(t, "four ones", [][]int64{{1, 1, 1, 1}}, Rule{})
 	// Once zeros are suppressed too, "<5" may be 0 and the ones are safe.
 	p, err := build(t, [][]int64{{1, 1, 1, 1}}).Publish(Rule{SuppressZeros: true})
 	if err != nil {
