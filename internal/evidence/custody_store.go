@@ -160,29 +160,49 @@ func (s *Store) Custody(ctx context.Context, itemID string) ([]Event, error) {
 }
 
 func custody(ctx context.Context, q db.Querier, itemID string) ([]Event, error) {
-	rows, err := q.Query(ctx, `SELECT id, evidence_id, kind, performed_by, recipient, at, place, purpose, sha256, hash_source,
-		notes, recorded_at, recorded_by, audit_index FROM custody_events WHERE evidence_id = $1 ORDER BY at, id`, itemID)
+	out := []Event{}
+	err := scanEvents(ctx, q, `WHERE evidence_id = $1 ORDER BY at, id`, []any{itemID}, func(e Event) error {
+		out = append(out, e)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read chain of custody of %s: %w", itemID, err)
 	}
+	return out, nil
+}
+
+// EachEvent calls fn with every custody event of every item, in the order
+// they were recorded, for verification: each event's ContentHash must be
+// the one its audit log entry (AuditIndex) vouches for.
+func EachEvent(ctx context.Context, q db.Querier, fn func(Event) error) error {
+	return scanEvents(ctx, q, `ORDER BY audit_index`, nil, fn)
+}
+
+func scanEvents(ctx context.Context, q db.Querier, where string, args []any, fn func(Event) error) error {
+	rows, err := q.Query(ctx, `SELECT id, evidence_id, kind, performed_by, recipient, at, place, purpose, sha256, hash_source,
+		notes, recorded_at, recorded_by, audit_index FROM custody_events `+where, args...)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
-	out := []Event{}
 	for rows.Next() {
 		var e Event
 		var at, recorded string
 		var index int64
 		if err := rows.Scan(&e.ID, &e.EvidenceID, &e.Kind, &e.By, &e.Recipient, &at, &e.Place, &e.Purpose, &e.SHA256,
 			&e.HashSource, &e.Notes, &recorded, &e.RecordedBy, &index); err != nil {
-			return nil, fmt.Errorf("read chain of custody of %s: %w", itemID, err)
+			return err
 		}
 		if e.At, err = db.ParseTime(at); err != nil {
-			return nil, err
+			return err
 		}
 		if e.RecordedAt, err = db.ParseTime(recorded); err != nil {
-			return nil, err
+			return err
 		}
 		e.AuditIndex = uint64(index)
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

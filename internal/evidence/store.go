@@ -445,6 +445,7 @@ func init() {
 	record.RegisterCurrent(Kind, func(ctx context.Context, q db.Querier, id string) (any, error) {
 		return get(ctx, q, id)
 	})
+	record.RegisterEach(Kind, record.EachByID(Kind, "evidence_items"))
 }
 
 func get(ctx context.Context, q db.Querier, id string) (*Item, error) {
