@@ -10,6 +10,18 @@
 // A package using it stops the server from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(blobtest.Main(m)) }
+//
+// or, beside another package's Main:
+//
+//	func TestMain(m *testing.M) {
+//		code := dbtest.Main(m)
+//		blobtest.Stop()
+//		os.Exit(code)
+//	}
+//
+// A server left running by a test process that ends without stopping it is
+// killed with that process (on Linux), and its files are removed by the next
+// test process that starts one.
 package blobtest
 
 import (

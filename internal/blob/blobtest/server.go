@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -95,11 +96,15 @@ func (s *s3Server) boot() (blob.S3Config, error) {
 	if info, err := buildinfo.ReadFile(bin); err == nil && info.Main.Version != VersitygwVersion {
 		fmt.Fprintf(os.Stderr, "blobtest: %s is versitygw %s, the tests pin %s (scripts/install-s3-server.sh)\n", bin, info.Main.Version, VersitygwVersion)
 	}
-	dir, err := os.MkdirTemp("", "dossier-s3-")
+	removeAbandoned()
+	dir, err := os.MkdirTemp("", serverDirPattern)
 	if err != nil {
 		return blob.S3Config{}, err
 	}
 	s.dir = dir
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return blob.S3Config{}, err
+	}
 	data := filepath.Join(dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		return blob.S3Config{}, err
@@ -173,6 +178,37 @@ func (s *s3Server) run(bin, data string, cfg blob.S3Config) error {
 		}
 	}
 }
+
+const (
+	serverDirPattern = "dossier-s3-"
+	ownerFile        = "owner.pid" // the test process the server belongs to
+)
+
+// removeAbandoned deletes the directories of servers whose test process
+// ended without stopping them (a TestMain without Main or Stop, a killed
+// run): the kernel has killed the server with its parent, but its files
+// remain. A directory without an owner file is left alone for an hour, in
+// case its process is just starting.
+func removeAbandoned() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), serverDirPattern+"*"))
+	for _, dir := range dirs {
+		pid, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			if info, statErr := os.Stat(dir); statErr == nil && time.Since(info.ModTime()) > time.Hour {
+				os.RemoveAll(dir)
+			}
+			continue
+		}
+		if n, err := strconv.Atoi(string(pid)); err == nil && n != os.Getpid() && !processAlive(n) {
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// Stop stops the S3 server, if one was started, and removes its files. Main
+// calls it; a TestMain that runs another package's Main calls it after that
+// (see the package documentation).
+func Stop() { server.stop() }
 
 func (s *s3Server) stop() {
 	if s.cmd != nil {
