@@ -1,5 +1,5 @@
 # The whole test suite on a fresh Debian machine: `make test`.
-# PostgreSQL and Chromium tests are required here, never skipped.
+# PostgreSQL, Chromium and S3 tests are required here, never skipped.
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -9,7 +9,7 @@ export GOTOOLCHAIN = local
 .PHONY: test deps lint build run fuzz bench clean
 
 test: deps lint
-	DOSSIER_REQUIRE_POSTGRES=1 DOSSIER_REQUIRE_CHROMIUM=1 $(GO) test -count=1 ./...
+	DOSSIER_REQUIRE_POSTGRES=1 DOSSIER_REQUIRE_CHROMIUM=1 DOSSIER_REQUIRE_S3=1 $(GO) test -count=1 ./...
 
 deps:
 	./scripts/install-test-deps.sh
