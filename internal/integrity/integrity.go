@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -30,6 +32,10 @@ type Report struct {
 	Blobs       int             `json:"blobs"`
 	Problems    []audit.Problem `json:"problems"`
 	Took        time.Duration   `json:"took_ns"`
+
+	// holders maps a file's SHA-256 to the evidence items naming it, so a
+	// damaged file is reported with the items it belongs to.
+	holders map[string][]string
 }
 
 // OK reports whether nothing was found altered.
@@ -125,6 +131,9 @@ func verifyRecords(ctx context.Context, a *app.App, report *Report, versions map
 			if w := versions[versionKey{string(kind), id, version}]; hex.EncodeToString(w.hash[:]) != hash {
 				report.problem(what, "its content no longer matches version %d as the audit log recorded it: it was altered outside Dossier", version)
 			}
+			if it, ok := current.(*evidence.Item); ok {
+				return verifyItemFiles(ctx, a, report, what, it)
+			}
 			return nil
 		})
 		if err != nil {
@@ -218,7 +227,42 @@ func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 			return fmt.Errorf("verify: read %s: %w", what, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != ref.SHA256 {
-			report.problem(what, "its content now hashes to %s: the file was altered or damaged", got)
+			detail := fmt.Sprintf("its content now hashes to %s: the file was altered or damaged", got)
+			if items := report.holders[ref.SHA256]; len(items) > 0 {
+				detail += "; it is the file of evidence item " + strings.Join(items, ", ")
+			}
+			report.problem(what, "%s", detail)
+		}
+	}
+	return nil
+}
+
+// verifyItemFiles checks that every file an evidence item names is held
+// with the size recorded: a record whose file is gone is evidence lost.
+func verifyItemFiles(ctx context.Context, a *app.App, report *Report, what string, it *evidence.Item) error {
+	if a.Blobs == nil {
+		return nil
+	}
+	if report.holders == nil {
+		report.holders = map[string][]string{}
+	}
+	report.holders[it.Blob.SHA256] = append(report.holders[it.Blob.SHA256], it.ID)
+	refs := map[string]*blob.Ref{"its file": &it.Blob, "its thumbnail": it.Thumbnail}
+	if it.OpenSource != nil {
+		refs["its HTML source"], refs["its full-page capture"] = it.OpenSource.HTMLSource, it.OpenSource.FullPage
+	}
+	for role, ref := range refs {
+		if ref == nil {
+			continue
+		}
+		held, err := a.Blobs.Stat(ctx, ref.SHA256)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			report.problem(what, "%s (SHA-256 %s) is missing from the evidence store", role, ref.SHA256)
+		case err != nil:
+			return fmt.Errorf("verify: %s: %w", what, err)
+		case held.Size != ref.Size:
+			report.problem(what, "%s is held with %d bytes, the item records %d", role, held.Size, ref.Size)
 		}
 	}
 	return nil

@@ -2,7 +2,9 @@ package integrity_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/demo"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/integrity"
 	"github.com/dossier-org/dossier/internal/record"
@@ -151,6 +154,84 @@ func TestVerifyNamesWhatWasAlteredOutsideDossier(t *testing.T) {
 					t.Fatalf("the report does not name %q:\n%s", want, all)
 				}
 			})
+		})
+	}
+}
+
+// TestVerifyNamesAlteredEvidenceFiles tampers with the stored files as
+// someone with access to the disk would: whatever the layout, a flipped
+// byte, a deleted file and two files swapped are each named.
+func TestVerifyNamesAlteredEvidenceFiles(t *testing.T) {
+	for _, tamper := range []string{"flip a byte", "delete", "swap two"} {
+		t.Run(tamper, func(t *testing.T) {
+			ctx := record.WithActor(context.Background(), "test")
+			dir := t.TempDir()
+			a, err := app.Open(ctx, app.Config{DataDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if _, err := demo.Load(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for i := range 2 {
+				it := &evidence.Item{Filename: fmt.Sprintf("statement-%d.txt", i)}
+				content := strings.Repeat(fmt.Sprintf("synthetic statement %d\n", i), 3000)
+				if _, err := a.Evidence.Ingest(ctx, strings.NewReader(content), "", it); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, it.ID)
+			}
+			if report, err := integrity.Verify(ctx, a); err != nil || !report.OK() || report.Blobs < 2 {
+				t.Fatalf("before tampering: %+v %v", report, err)
+			}
+			// The stored objects, largest first: the two evidence files.
+			var files []string
+			filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d os.DirEntry, err error) error {
+				rel, _ := filepath.Rel(filepath.Join(dir, "blobs"), p)
+				if err == nil && !d.IsDir() && !strings.HasPrefix(filepath.ToSlash(rel), "tmp/") {
+					if info, _ := d.Info(); info != nil && info.Size() > 40000 {
+						files = append(files, p)
+					}
+				}
+				return nil
+			})
+			if len(files) < 2 {
+				t.Fatalf("found %d stored evidence files", len(files))
+			}
+			for _, f := range files {
+				os.Chmod(f, 0o644)
+			}
+			switch tamper {
+			case "flip a byte":
+				b, _ := os.ReadFile(files[0])
+				b[len(b)/2] ^= 1
+				os.WriteFile(files[0], b, 0o644)
+			case "delete":
+				os.Remove(files[0])
+			case "swap two":
+				b0, _ := os.ReadFile(files[0])
+				b1, _ := os.ReadFile(files[1])
+				os.WriteFile(files[0], b1, 0o644)
+				os.WriteFile(files[1], b0, 0o644)
+			}
+			report, err := integrity.Verify(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if report.OK() {
+				t.Fatalf("%s: verification passed", tamper)
+			}
+			for _, p := range report.Problems {
+				if !strings.Contains(p.What, "evidence") {
+					t.Errorf("%s: a problem that names no evidence: %s", tamper, p)
+				}
+			}
+			all := fmt.Sprint(report.Problems)
+			if !strings.Contains(all, ids[0]) && !strings.Contains(all, ids[1]) {
+				t.Errorf("%s: no problem names the evidence item concerned: %s", tamper, all)
+			}
 		})
 	}
 }
