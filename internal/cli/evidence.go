@@ -492,7 +492,9 @@ func (c *cli) printEvidence(it *evidence.Item, events []evidence.Event) {
 		indent(w, it.Description, "  ")
 	}
 	cp := it.Capture
-	fmt.Fprintln(w, "\nCapture (as asserted)")
+	if cp.By != "" || cp.Date.Precision != record.DateUnknown || cp.At != nil || cp.Place != "" || cp.Latitude != nil || cp.Device != "" {
+		fmt.Fprintln(w, "\nCapture (as asserted)")
+	}
 	f = newFields(w)
 	f.add("  By", cp.By)
 	if cp.Date.Precision != record.DateUnknown {
