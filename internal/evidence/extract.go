@@ -160,11 +160,26 @@ type extraction struct {
 	thumbnail []byte // JPEG, or nil
 }
 
+// extractSlots bounds how many files are decoded or probed at once:
+// decoding a large picture takes hundreds of megabytes, and a server takes
+// many uploads at a time.
+var extractSlots = make(chan struct{}, 2)
+
 // extract reads metadata and makes a thumbnail from the stored content.
 // Failures are reported in Extracted.Error: the item is kept whatever its
 // file holds.
 func (t mediaTools) extract(ctx context.Context, blobs blob.Store, ref blob.Ref, mediaType string) extraction {
-	switch major, _, _ := strings.Cut(mediaType, "/"); major {
+	major, _, _ := strings.Cut(mediaType, "/")
+	if major != "image" && major != "video" && major != "audio" {
+		return extraction{}
+	}
+	select {
+	case extractSlots <- struct{}{}:
+		defer func() { <-extractSlots }()
+	case <-ctx.Done():
+		return extraction{extracted: &Extracted{Tool: "dossier", Error: "not extracted: the upload was cancelled"}}
+	}
+	switch major {
 	case "image":
 		return extractImage(ctx, blobs, ref)
 	case "video", "audio":
