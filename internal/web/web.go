@@ -98,6 +98,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /transfer", h.transferImport)
 	mux.HandleFunc("GET /transfer/export", h.transferExport)
 
+	h.logRoutes(mux)
+
 	mux.HandleFunc("/", h.notFound)
 }
 
@@ -161,7 +163,8 @@ func (h *handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 // record's page can say it was saved without the URL saying so.
 const flashCookie = "dossier_flash"
 
-var flashes = map[string]string{"saved": "flash.saved", "created": "flash.created"}
+var flashes = map[string]string{"saved": "flash.saved", "created": "flash.created",
+	"checkpoint_signed": "log.flash.signed", "checkpoint_current": "log.flash.current"}
 
 func setFlash(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: name, Path: "/", MaxAge: 60, HttpOnly: true,
