@@ -6,14 +6,17 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/seal"
 	"github.com/dossier-org/dossier/internal/situation"
 	"github.com/dossier-org/dossier/internal/source"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 // Config says where a Dossier keeps its data.
@@ -44,6 +47,15 @@ type App struct {
 	Parties    *party.Store
 	Sources    *source.Store
 	Incidents  *incident.Store
+	// Sealer seals survivors' identities and testimony; nil when the
+	// key-encryption key could not be opened (Survivors then says why
+	// whenever a sealed value is asked for) and for an App made by New
+	// (see WithSealer).
+	Sealer    *seal.Sealer
+	Survivors *survivor.Store
+	// Accounts holds users, cases, sessions and API tokens; TOTP secrets
+	// are sealed by Sealer when there is one.
+	Accounts *account.Store
 }
 
 // Open opens (creating and migrating if need be) the Dossier cfg describes.
@@ -69,6 +81,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := New(d).WithBlobs(blobs)
 	a.LogKey, a.WitnessKey = key, witnessKey
+	// A missing key-encryption key (a restored backup, which never holds
+	// it) must not keep the rest of the record from opening: only sealed
+	// values are out of reach, and the survivor store says why.
+	if sealer, err := seal.Open(ctx, d, "", seal.Options{DataDir: cfg.DataDir}); err != nil {
+		a.Survivors = survivor.NewStore(d, nil).Unavailable(err)
+	} else {
+		a.WithSealer(sealer)
+	}
 	return a, nil
 }
 
@@ -80,7 +100,16 @@ func New(d *db.DB) *App {
 		Parties:    party.NewStore(d),
 		Sources:    source.NewStore(d),
 		Incidents:  incident.NewStore(d),
+		Survivors:  survivor.NewStore(d, nil),
+		Accounts:   account.NewStore(d, account.Options{}),
 	}
+}
+
+// WithSealer gives the App a sealer for survivors' sealed fields.
+func (a *App) WithSealer(s *seal.Sealer) *App {
+	a.Sealer, a.Survivors = s, survivor.NewStore(a.DB, s)
+	a.Accounts = account.NewStore(a.DB, account.Options{Sealer: s})
+	return a
 }
 
 // WithBlobs gives the App an evidence store keeping its files in blobs.

@@ -17,6 +17,8 @@ import (
 type Store struct {
 	db     *db.DB
 	sealer *seal.Sealer
+	// unsealed is why there is no sealer, when it is known.
+	unsealed error
 }
 
 // NewStore returns a store on d sealing with sealer. A nil sealer leaves
@@ -32,11 +34,25 @@ var ErrSealingUnavailable = errors.New("sealed fields are unavailable: no key-en
 // sealed can be added for them again.
 var ErrErased = errors.New("this survivor's identity and testimony were erased; nothing sealed can be recorded for them again")
 
+// Unavailable records why the store has no sealer, for the errors that
+// refuse sealed values.
+func (s *Store) Unavailable(cause error) *Store {
+	s.unsealed = cause
+	return s
+}
+
+// Sealing reports whether sealed values can be written and read, and if
+// not, why.
+func (s *Store) Sealing() error { return s.needSealer() }
+
 func (s *Store) needSealer() error {
-	if s.sealer == nil {
-		return ErrSealingUnavailable
+	if s.sealer != nil {
+		return nil
 	}
-	return nil
+	if s.unsealed != nil {
+		return fmt.Errorf("%w: %v", ErrSealingUnavailable, s.unsealed)
+	}
+	return ErrSealingUnavailable
 }
 
 // sealedColumns are the identity fields' columns, in IdentityFields order.
