@@ -419,14 +419,17 @@ func (t mediaTools) extractMedia(ctx context.Context, blobs blob.Store, ref blob
 }
 
 // localCopy gives a path to the content for the external tools: the blob
-// store's own file when it keeps one, else a temporary copy.
+// store's own file when it keeps one in clear, else a temporary copy
+// readable by this user only, removed when done.
 func (t mediaTools) localCopy(ctx context.Context, blobs blob.Store, ref blob.Ref) (string, func(), error) {
 	obj, err := blobs.Open(ctx, ref.SHA256)
 	if err != nil {
 		return "", nil, errors.New("could not open the stored file")
 	}
+	// The store's own file serves only if it holds the content in clear: a
+	// store that encrypts at rest keeps other bytes under that name.
 	if f, ok := obj.(interface{ Name() string }); ok {
-		if _, err := os.Stat(f.Name()); err == nil {
+		if info, err := os.Stat(f.Name()); err == nil && info.Mode().IsRegular() && info.Size() == ref.Size && obj.Size() == ref.Size {
 			return f.Name(), func() { obj.Close() }, nil
 		}
 	}
