@@ -28,7 +28,7 @@ import (
 //	capture_date          YYYY, YYYY-MM or YYYY-MM-DD: the precision follows
 //	capture_date_end      the end of a range, if the date is one
 //	capture_date_precision  approximate, to say the date is not exact
-//	capture_at            the exact instant, RFC 3339
+//	capture_at            the exact instant, RFC 3339 (or YYYY-MM-DDTHH:MM, in UTC)
 //	capture_latitude, capture_longitude
 //	url                   an open-source capture's URL; then also
 //	url_captured_at (RFC 3339), url_hash (algorithm:hex), url_tool,
@@ -141,6 +141,10 @@ func instant(errs *record.Errors, m map[string]string, key string) *time.Time {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		// A form's datetime-local input gives no zone: the forms say UTC.
+		t, err = time.Parse("2006-01-02T15:04", s)
+	}
 	if err != nil {
 		errs.Add(key, "invalid_time", "%q is not a date and time (RFC 3339, such as 2024-04-02T14:05:00Z)", s)
 		return nil

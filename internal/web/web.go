@@ -14,6 +14,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -25,7 +26,9 @@ type handler struct {
 	app       *app.App
 	views     *views
 	catalogs  map[string]catalog
-	staticTag string // cache-busting version of the static files
+	staticTag string          // cache-busting version of the static files
+	evidence  *evidence.Store // nil when the Dossier keeps no evidence files
+	uploads   http.Handler    // resumable uploads of evidence (evidence.go)
 }
 
 // New builds the web interface for a; it fails if a template or a
@@ -44,6 +47,9 @@ func New(a *app.App) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{app: a, views: v, catalogs: cats, staticTag: tag}
+	if err := h.openEvidence(); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	h.routes(mux)
 	// Browsers say where a request comes from: refuse state-changing
@@ -99,6 +105,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /transfer/export", h.transferExport)
 
 	h.logRoutes(mux)
+
+	h.evidenceRoutes(mux)
 
 	mux.HandleFunc("/", h.notFound)
 }
