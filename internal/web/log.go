@@ -301,7 +301,7 @@ func (h *handler) serveCheckpoint(w http.ResponseWriter, r *http.Request, cp aud
 // was asked from.
 func (h *handler) logSign(w http.ResponseWriter, r *http.Request) {
 	back := "/log"
-	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/log") {
+	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/log/") {
 		back = localPath(next)
 	}
 	if h.app.LogKey == nil {
@@ -377,7 +377,7 @@ func (h *handler) logEntries(w http.ResponseWriter, r *http.Request) {
 	data := &logEntriesPage{Head: head}
 
 	// The "open entry" form: go to the entry, or say why not.
-	if s, ok := q["index"]; ok {
+	if s, ok := q["index"]; ok && q.Get("subject") == "" {
 		data.IndexValue = strings.TrimSpace(s[0])
 		n, err := strconv.ParseUint(data.IndexValue, 10, 64)
 		switch {
@@ -420,11 +420,7 @@ func (h *handler) logEntries(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		status := http.StatusOK
-		if data.IndexError != "" {
-			status = http.StatusBadRequest
-		}
-		h.render(w, r, status, "log_entries", "log", data)
+		h.render(w, r, http.StatusOK, "log_entries", "log", data)
 		return
 	}
 
@@ -562,10 +558,17 @@ func (h *handler) logEntry(w http.ResponseWriter, r *http.Request) {
 		data.Checkpoint = &v
 		data.ProofURL = fmt.Sprintf("/api/v1/log/entries/%d/proof?size=%d", index, cp.Size)
 		data.CheckpointURL = v.URL
+		// The proof is checked against the root the checkpoint signed, as
+		// someone holding only its text would check it.
+		root := cp.Root
 		if k := h.app.LogKey; k != nil {
 			got, _, err := audit.OpenCheckpoint([]byte(cp.Note), k.Verifier())
-			data.SignatureOK = err == nil && got.Size == cp.Size && bytes.Equal(got.Root, cp.Root)
+			data.SignatureOK = err == nil && got.Size == cp.Size
+			if data.SignatureOK {
+				root = got.Root
+			}
 		}
+		data.Checkpoint.Root, data.Checkpoint.RootHex = base64.StdEncoding.EncodeToString(root), hex.EncodeToString(root)
 		proof, err := audit.InclusionProof(ctx, h.app.DB, index, cp.Size)
 		if err != nil {
 			// A proof that cannot be built (a stored node gone) is itself a
@@ -573,10 +576,10 @@ func (h *handler) logEntry(w http.ResponseWriter, r *http.Request) {
 			data.ProofError = err.Error()
 			break
 		}
-		steps, root := inclusionSteps(index, cp.Size, leaf, proof)
+		steps, reached := inclusionSteps(index, cp.Size, leaf, proof)
 		data.Steps = steps
-		verr := audit.VerifyInclusion(index, cp.Size, leaf, proof, cp.Root)
-		data.ProofOK = verr == nil && bytes.Equal(root, cp.Root)
+		verr := audit.VerifyInclusion(index, cp.Size, leaf, proof, root)
+		data.ProofOK = verr == nil && bytes.Equal(reached, root)
 		if verr != nil {
 			data.ProofError = verr.Error()
 		}

@@ -65,10 +65,17 @@ func TestBrowserAuditLog(t *testing.T) {
 	b.wantText("h1", "Nova festival site")
 	b.screenshot("log-04-subject-en")
 
+	// Open an entry by its number, as a bundle or a report cites it.
+	b.open("/log/entries")
+	b.do("type an entry's number", chromedp.SendKeys(chromedp.CSS("#f-index"), "3"))
+	b.screenshot("log-05-entries-en")
+	b.navigate("open it", chromedp.Click(chromedp.CSS(`.log-jump button`)))
+	b.wantText("h1", "Entry 3")
+
 	b.open("/verify")
 	b.navigate("run verification", chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)))
 	b.wantText(".notice--success", "Everything matches.")
-	b.screenshot("log-05-verify-ok-en")
+	b.screenshot("log-06-verify-ok-en")
 
 	// Check the log against the checkpoint kept outside, pasted in.
 	cp, err := audit.LatestCheckpoint(e.ctx, d)
@@ -76,7 +83,7 @@ func TestBrowserAuditLog(t *testing.T) {
 	b.do("paste the checkpoint", chromedp.SetValue(chromedp.CSS("#f-checkpoint"), cp.Note))
 	b.navigate("check against it", chromedp.Click(chromedp.CSS(`form[action="/verify/checkpoint"] button`)))
 	b.wantText("#against-title + .notice--success", "The log extends this checkpoint.")
-	b.screenshot("log-06-verify-against-en")
+	b.screenshot("log-07-verify-against-en")
 
 	// Alter the record behind Dossier's back: verification names it.
 	ctx := context.Background()
@@ -88,7 +95,7 @@ func TestBrowserAuditLog(t *testing.T) {
 	b.navigate("run verification again", chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)))
 	b.wantText(".notice--error", "Verification found 1 problem.")
 	b.wantText(".problems", "incident "+e.darfur.ID, "its content no longer matches version 1")
-	b.screenshot("log-07-verify-failed-en")
+	b.screenshot("log-08-verify-failed-en")
 	b.navigate("follow the problem to the record", chromedp.Click(chromedp.CSS(`.problems a[href="/incidents/`+e.darfur.ID+`"]`)))
 	b.wantText("h1", "rewritten")
 
@@ -104,14 +111,14 @@ func TestBrowserAuditLog(t *testing.T) {
 			t.Errorf("%s runs %s in Arabic", sel, got)
 		}
 	}
-	b.screenshot("log-08-log-ar")
+	b.screenshot("log-09-log-ar")
 	b.open("/log/entries/7")
 	b.wantText("h1", "القيد ٧")
-	b.screenshot("log-09-entry-ar")
+	b.screenshot("log-10-entry-ar")
 	b.open("/verify")
 	b.navigate("run verification in Arabic", chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)))
 	b.wantText(".notice--error", "وجد التحقق مشكلة واحدة.")
-	b.screenshot("log-10-verify-failed-ar")
+	b.screenshot("log-11-verify-failed-ar")
 
 	// A narrow screen keeps everything within its width.
 	b.do("narrow the window", chromedp.EmulateViewport(390, 844))
@@ -122,7 +129,7 @@ func TestBrowserAuditLog(t *testing.T) {
 		}
 	}
 	b.open("/log")
-	b.screenshot("log-11-log-ar-narrow")
+	b.screenshot("log-12-log-ar-narrow")
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

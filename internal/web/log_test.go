@@ -375,8 +375,14 @@ func TestVerifyPageRunsVerificationAndNamesWhatWasAltered(t *testing.T) {
 			"checkpoint 10", "no longer hash to the root it signed")
 		bad.lacks(t, "Everything matches.")
 
-		// The entry of the altered incident says so too.
+		// The entry of the altered incident says so too, and the altered
+		// entry's proof no longer leads to the root the checkpoint signed.
 		e.get("/log/entries/9", "en").contains(t, "no longer hashes to this content hash: it was altered after it was written")
+		altered := e.get("/log/entries/2", "en")
+		altered.contains(t, `class="notice notice--error" role="status"`, "The proof does not lead to the checkpoint’s root hash: the log was altered.",
+			"The checkpoint’s signature verifies with the log’s public key.")
+		altered.containsText(t, `"actor":"someone"`)
+		altered.lacks(t, "The proof leads from this entry")
 
 		// In Arabic, the problems keep their English words, left to right.
 		ar := e.post("/verify", "ar", nil)
