@@ -16,6 +16,8 @@ command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 # A court bundle is checked with these alone (internal/bundle tests run them).
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v xxd >/dev/null 2>&1 || missing+=(xxd)
+# Evidence: metadata and poster frames of audio and video.
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test dependencies: all present"

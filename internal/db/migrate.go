@@ -24,7 +24,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, d.write, dir)
+	// Migrations written side by side may land out of number order; a data
+	// directory that already has a later one still takes an earlier one.
+	p, err := goose.NewProvider(dialect, d.write, dir, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}

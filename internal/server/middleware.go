@@ -28,8 +28,12 @@ func securityHeaders(next http.Handler) http.Handler {
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxRecordBody)
-		if r.URL.Path == "/api/v1/import" || r.URL.Path == "/transfer" || strings.HasPrefix(r.URL.Path, "/transfer/") {
+		switch p := r.URL.Path; {
+		case p == "/api/v1/import" || p == "/transfer" || strings.HasPrefix(p, "/transfer/"):
 			limit = maxImportBody
+		case p == "/api/v1/evidence" || strings.HasPrefix(p, "/api/v1/uploads/") || strings.HasPrefix(p, "/uploads/"):
+			// Evidence streams to the store in constant memory, whatever its size.
+			limit = maxEvidenceBody
 		}
 		// The API reports an oversized body itself, as a problem document, when
 		// the reader below stops; elsewhere a declared size over the limit is

@@ -37,6 +37,8 @@ type Options struct {
 const (
 	maxRecordBody = 10 << 20
 	maxImportBody = 2 << 30
+	// Evidence: video files of many gigabytes, streamed and hashed on the way.
+	maxEvidenceBody = 64 << 30
 )
 
 // New builds the handler for every route.
