@@ -28,7 +28,11 @@ import (
 	"github.com/dossier-org/dossier/internal/record"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	blobtest.Stop()
+	os.Exit(code)
+}
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
