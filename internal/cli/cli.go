@@ -109,6 +109,7 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 		c.restoreCommand(),
 		c.userCommand(),
 		c.tokenCommand(),
+		c.survivorCommand(),
 	)
 	return root
 }
