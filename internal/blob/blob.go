@@ -1,12 +1,14 @@
 // Package blob keeps evidence files by the SHA-256 of their content.
 //
 // Two layers: a Backend holds immutable objects by name (a local directory or
-// an S3-compatible bucket) and knows nothing about hashes; the Store returned
-// by NewStore hashes what it is given while streaming it into the backend,
-// checks the hash, and only then publishes the object under a name derived
-// from it. Keeping the two apart lets a later layer (encryption at rest, names
-// that do not reveal the hash) sit between them without touching either
-// backend.
+// an S3-compatible bucket) and knows nothing about hashes or keys; a Store
+// hashes what it is given while streaming it into the backend, checks the
+// hash, and only then publishes the object. The SealedStore (NewSealedStore,
+// OpenSealed), Dossier's default, encrypts each blob with the deployment's
+// keys (package seal) under a name that does not reveal its hash; the plain
+// store (NewStore, Open) keeps content in clear under its hash, as stores
+// made before encryption at rest did. docs/blob-storage.md has the layouts
+// and what each reveals.
 package blob
 
 import (
@@ -31,7 +33,8 @@ var (
 	ErrHashMismatch = errors.New("blob content does not match the expected SHA-256")
 )
 
-// Object is an open blob. Both backends also implement io.ReaderAt.
+// Object is an open blob. The objects of both backends and of both stores
+// also implement io.ReaderAt.
 type Object interface {
 	io.ReadSeekCloser
 	Size() int64
@@ -51,9 +54,10 @@ type Store interface {
 	Stat(ctx context.Context, sha256 string) (Ref, error)
 	// Delete removes the blob, or returns ErrNotFound.
 	Delete(ctx context.Context, sha256 string) error
-	// Walk calls fn for every blob held, in hash order, with the size the
-	// backend reports; it does not read or re-hash content. An error from fn
-	// stops the walk and is returned.
+	// Walk calls fn for every blob held, with its content size; it does not
+	// read or re-hash content. The plain store walks in hash order; a sealed
+	// store in the order of its stored names, which says nothing of the
+	// hashes. An error from fn stops the walk and is returned.
 	Walk(ctx context.Context, fn func(Ref) error) error
 	// Location names where the blobs are kept, for messages; it never
 	// contains credentials.

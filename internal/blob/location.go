@@ -12,9 +12,12 @@ import (
 	"strings"
 
 	"github.com/minio/minio-go/v7/pkg/s3utils"
+
+	"github.com/dossier-org/dossier/internal/seal"
 )
 
-// Open opens the content-addressed store at location:
+// Open opens the content-addressed store at location, keeping blobs in
+// clear under their hash:
 //
 //	""                                   DATADIR/blobs
 //	file:///abs/dir                      a local directory
@@ -22,12 +25,29 @@ import (
 //
 // S3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
 // AWS_SESSION_TOKEN, if set), never from the location.
+//
+// Dossier keeps its evidence with OpenSealed; Open is for stores made
+// before encryption at rest, and for tools that must not need the keys.
 func Open(ctx context.Context, location, dataDir string) (Store, error) {
 	b, err := OpenBackend(ctx, location, dataDir)
 	if err != nil {
 		return nil, err
 	}
 	return NewStore(b), nil
+}
+
+// OpenSealed opens the store at location (see Open) encrypting blobs at
+// rest with the deployment's keys, under names that do not reveal their
+// hash. Blobs an older store kept in clear there stay readable.
+func OpenSealed(ctx context.Context, location, dataDir string, sealer *seal.Sealer) (*SealedStore, error) {
+	if sealer == nil {
+		return nil, errors.New("blob store: encryption at rest needs the deployment's keys")
+	}
+	b, err := OpenBackend(ctx, location, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return NewSealedStore(b, sealer), nil
 }
 
 // OpenBackend opens the raw named-object backend at location (see Open).

@@ -38,6 +38,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/dossier-org/dossier/internal/blob"
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/seal"
 )
 
 // Main runs a package's tests and then stops the S3 server, if one was
@@ -54,11 +56,44 @@ func Required() bool {
 }
 
 // ForEachStore runs fn as a subtest against a fresh, empty store on each
-// backend.
+// backend, sealed as Dossier keeps its evidence (each with its own keys).
 func ForEachStore(t *testing.T, fn func(t *testing.T, s blob.Store)) {
 	t.Helper()
 	t.Run("local", func(t *testing.T) { fn(t, Local(t)) })
 	t.Run("s3", func(t *testing.T) { fn(t, S3(t)) })
+}
+
+// ForEachPlainStore is ForEachStore for stores that keep content in clear
+// under its hash, as stores made before encryption at rest do.
+func ForEachPlainStore(t *testing.T, fn func(t *testing.T, s blob.Store)) {
+	t.Helper()
+	t.Run("local", func(t *testing.T) { fn(t, PlainLocal(t)) })
+	t.Run("s3", func(t *testing.T) { fn(t, PlainS3(t)) })
+}
+
+// Sealer returns a Sealer with new keys, on a database of its own in a
+// temporary directory, its key-encryption key generated in memory.
+func Sealer(t testing.TB) *seal.Sealer {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := db.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatalf("open the keys' database: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	keyset, err := seal.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := seal.KEKFromKeyset(keyset, "env://DOSSIER_TEST_KEK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := seal.New(context.Background(), d, kek, seal.Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("open the sealer: %v", err)
+	}
+	return s
 }
 
 // ForEachBackend runs fn as a subtest against a fresh, empty raw backend of
@@ -69,8 +104,15 @@ func ForEachBackend(t *testing.T, fn func(t *testing.T, b blob.Backend)) {
 	t.Run("s3", func(t *testing.T) { fn(t, S3Backend(t)) })
 }
 
-// Local opens a store in a new temporary directory.
+// Local opens a sealed store, with new keys, in a new temporary directory.
 func Local(t testing.TB) blob.Store {
+	t.Helper()
+	return blob.NewSealedStore(LocalBackend(t), Sealer(t))
+}
+
+// PlainLocal opens a store keeping content in clear in a new temporary
+// directory.
+func PlainLocal(t testing.TB) blob.Store {
 	t.Helper()
 	return blob.NewStore(LocalBackend(t))
 }
@@ -85,9 +127,17 @@ func LocalBackend(t testing.TB) *blob.Dir {
 	return d
 }
 
-// S3 opens a store in a new, empty bucket (or prefix) on the test S3 server,
-// or skips the test — loudly, and never in CI — when none can be had.
+// S3 opens a sealed store, with new keys, in a new, empty bucket (or
+// prefix) on the test S3 server, or skips the test — loudly, and never in
+// CI — when none can be had.
 func S3(t testing.TB) blob.Store {
+	t.Helper()
+	b := S3Backend(t)
+	return blob.NewSealedStore(b, Sealer(t))
+}
+
+// PlainS3 is S3 for a store keeping content in clear.
+func PlainS3(t testing.TB) blob.Store {
 	t.Helper()
 	return blob.NewStore(S3Backend(t))
 }
