@@ -28,8 +28,14 @@ import (
 // checkpoints and witnesses, every entry with an inclusion proof spelled out
 // step by step, and a full verification of the store.
 
-func (h *handler) logRoutes(mux *http.ServeMux) {
+// routeTable is where the interface registers its routes.
+type routeTable interface {
+	HandleFunc(pattern string, fn func(http.ResponseWriter, *http.Request))
+}
+
+func (h *handler) logRoutes(mux routeTable) {
 	mux.HandleFunc("GET /log", h.logPage)
+	mux.HandleFunc("GET /log/key.txt", h.logKeyText)
 	mux.HandleFunc("GET /log/checkpoint.txt", h.logCheckpointText)
 	mux.HandleFunc("GET /log/checkpoints/{file}", h.logKeptCheckpointText)
 	mux.HandleFunc("POST /log/checkpoints", h.logSign)
@@ -253,6 +259,20 @@ func (h *handler) logData(r *http.Request, shown int) (*logPage, error) {
 		data.OlderURL = fmt.Sprintf("/log/entries?before=%d", begin)
 	}
 	return data, nil
+}
+
+// logKeyText serves the public key checkpoints verify with, to publish or
+// to hand to whoever will check the log.
+func (h *handler) logKeyText(w http.ResponseWriter, r *http.Request) {
+	if h.app.LogKey == nil {
+		h.notFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/plain; charset=utf-8")
+	hd.Set("Content-Disposition", `attachment; filename="log-key.txt"`)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	io.WriteString(w, h.app.LogKey.Public+"\n")
 }
 
 // logCheckpointText serves the newest checkpoint as the signed note itself,

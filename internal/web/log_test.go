@@ -149,6 +149,9 @@ func TestLogPageShowsTheLogCheckpointsAndWitnesses(t *testing.T) {
 				t.Errorf("%s does not verify with the published key: %+v %v", path, got, err)
 			}
 		}
+		if k := e.get("/log/key.txt", ""); k.status != http.StatusOK || k.body != key.Public+"\n" || k.header.Get("Content-Type") != "text/plain; charset=utf-8" {
+			t.Errorf("/log/key.txt: %d %q %q", k.status, k.header.Get("Content-Type"), k.body)
+		}
 		e.get("/log/checkpoints/9.txt", "").wantStatus(t, http.StatusNotFound)
 		e.get("/log/checkpoints/ten.txt", "").wantStatus(t, http.StatusNotFound)
 		e.get("/log/checkpoints/10", "").wantStatus(t, http.StatusNotFound)
@@ -465,6 +468,7 @@ func TestLogPagesWithoutTheSigningKey(t *testing.T) {
 	v.wantStatus(t, http.StatusServiceUnavailable)
 	v.contains(t, "Verification cannot run")
 	e.get("/log/checkpoint.txt", "en").wantStatus(t, http.StatusNotFound)
+	e.get("/log/key.txt", "en").wantStatus(t, http.StatusNotFound)
 	e.get("/log/entries/3", "en").contains(t, "No checkpoint has been signed yet")
 }
 
