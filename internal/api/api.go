@@ -90,6 +90,7 @@ func routes(a *app.App) []route {
 	add("GET", "/export", exportRecords(a))
 	logRoutes(a, add)
 	evidenceRoutes(a, add)
+	survivorRoutes(a, add)
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

@@ -433,6 +433,7 @@ func schemas() obj {
 		field("rejected", arrayOf(ref("Rejection"), "Rows refused (only with partial=true, when the rest was stored).")).out())
 	logSchemas(s)
 	evidenceSchemas(s)
+	survivorSchemas(s)
 	return s
 }
 
@@ -634,6 +635,7 @@ func document() obj {
 	bundlePaths(paths)
 
 	evidencePaths(paths)
+	survivorPaths(paths)
 
 	return obj{
 		"openapi": "3.0.3",
@@ -647,7 +649,7 @@ func document() obj {
 		"servers": []any{obj{"url": Prefix}},
 		"tags": []any{
 			obj{"name": "incidents"}, obj{"name": "parties"}, obj{"name": "situations"}, obj{"name": "sources"},
-			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"},
+			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"}, obj{"name": "survivors"},
 		},
 		"paths":      paths,
 		"components": obj{"schemas": schemas()},
