@@ -74,18 +74,25 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		d.Close()
 		return nil, err
 	}
-	blobs, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
+	// A missing key-encryption key (a restored backup, which never holds
+	// it) must not keep the rest of the record from opening: only sealed
+	// values and evidence files are out of reach, and their stores say why.
+	sealer, sealErr := seal.Open(ctx, d, "", seal.Options{DataDir: cfg.DataDir})
+	// Evidence files are sealed at rest with the deployment's keys; files
+	// an older store kept in clear stay readable (docs/blob-storage.md).
+	backend, err := blob.OpenBackend(ctx, cfg.BlobURL, cfg.DataDir)
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open the evidence store: %w", err)
 	}
+	blobs := blob.WithoutKeys(backend, sealErr)
+	if sealErr == nil {
+		blobs = blob.NewSealedStore(backend, sealer)
+	}
 	a := New(d).WithBlobs(blobs)
 	a.LogKey, a.WitnessKey = key, witnessKey
-	// A missing key-encryption key (a restored backup, which never holds
-	// it) must not keep the rest of the record from opening: only sealed
-	// values are out of reach, and the survivor store says why.
-	if sealer, err := seal.Open(ctx, d, "", seal.Options{DataDir: cfg.DataDir}); err != nil {
-		a.Survivors = survivor.NewStore(d, nil).Unavailable(err)
+	if sealErr != nil {
+		a.Survivors = survivor.NewStore(d, nil).Unavailable(sealErr)
 	} else {
 		a.WithSealer(sealer)
 	}

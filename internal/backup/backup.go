@@ -10,8 +10,9 @@
 //
 // Private keys stay out unless asked for: the log's signing key and the
 // witness key are copied only with IncludeSigningKeys, and the key that
-// unwraps sealed survivor data never is — a stolen backup must not carry the
-// means to read it. The manifest always holds the log's public key, so a
+// unwraps sealed survivor data and sealed evidence files never is — a stolen
+// backup must not carry the means to read it. Sealed evidence files are
+// copied as they are stored, encrypted. The manifest always holds the log's public key, so a
 // restored copy can be checked against the right one.
 package backup
 
@@ -44,6 +45,7 @@ const (
 	sqliteName   = "database/dossier.db"
 	pgDumpName   = "database/dossier.pgdump"
 	blobPrefix   = "blobs/"
+	storedPrefix = "stored/"
 	keyPrefix    = "keys/"
 )
 
@@ -58,6 +60,10 @@ type Manifest struct {
 	Log           LogAt  `json:"log"`
 	Blobs         Counts `json:"blobs"`
 	Keys          []File `json:"keys"`
+	// Sealed lists the evidence files copied as they are stored: sealed
+	// objects, with the SHA-256 and size of their stored bytes (Blobs
+	// counts them too, with their content's size).
+	Sealed []File `json:"sealed,omitempty"`
 }
 
 // File is one file of the backup with its hash.
@@ -95,7 +101,7 @@ type Options struct {
 
 // Write writes a backup of a to w.
 func Write(ctx context.Context, a *app.App, w io.Writer, opts Options) (Manifest, error) {
-	m := Manifest{Format: Format, FormatVersion: 1, CreatedAt: db.Now(), Engine: a.DB.Dialect}
+	m := Manifest{Format: Format, FormatVersion: 2, CreatedAt: db.Now(), Engine: a.DB.Dialect}
 	tmp, err := os.MkdirTemp("", "dossier-backup-")
 	if err != nil {
 		return m, err
@@ -205,6 +211,9 @@ func addFile(tw *tar.Writer, name, path string) (File, error) {
 
 // addBlobs copies every blob, re-hashing each on the way: a backup of a
 // file that no longer matches its hash would only carry the damage along.
+// Sealed blobs are copied as they are stored, ciphertext under names that
+// do not reveal their hash, so the backup is no more readable than the
+// store; their content is still decrypted and re-hashed in the same pass.
 func addBlobs(ctx context.Context, tw *tar.Writer, store blob.Store, m *Manifest, progress func(done, total int)) error {
 	if store == nil {
 		return nil
@@ -213,8 +222,25 @@ func addBlobs(ctx context.Context, tw *tar.Writer, store blob.Store, m *Manifest
 	if err := store.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil }); err != nil {
 		return fmt.Errorf("list the evidence files: %w", err)
 	}
+	sealed, _ := store.(*blob.SealedStore)
 	buf := make([]byte, 1<<20)
 	for i, ref := range refs {
+		if sealed != nil {
+			f, err := addSealed(ctx, tw, sealed, ref, m.CreatedAt, buf)
+			if err == nil {
+				m.Sealed = append(m.Sealed, f)
+				m.Blobs.Files++
+				m.Blobs.Bytes += ref.Size
+				if progress != nil {
+					progress(i+1, len(refs))
+				}
+				continue
+			}
+			if !errors.Is(err, blob.ErrNotSealed) {
+				return fmt.Errorf("evidence file %s: %w", ref.SHA256, err)
+			}
+			// Kept in clear by an older store: copied as such below.
+		}
 		obj, err := store.Open(ctx, ref.SHA256)
 		if err != nil {
 			return fmt.Errorf("evidence file %s: %w", ref.SHA256, err)
@@ -243,6 +269,29 @@ func addBlobs(ctx context.Context, tw *tar.Writer, store blob.Store, m *Manifest
 		}
 	}
 	return nil
+}
+
+// addSealed copies a sealed blob's stored object; reading it to its end
+// decrypts and re-hashes the content, and fails if it does not match.
+func addSealed(ctx context.Context, tw *tar.Writer, store *blob.SealedStore, ref blob.Ref, at time.Time, buf []byte) (File, error) {
+	obj, err := store.OpenStored(ctx, ref.SHA256)
+	if err != nil {
+		return File{}, err
+	}
+	defer obj.Close()
+	f := File{Name: storedPrefix + obj.Name(), Size: obj.Size()}
+	if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o444, Size: f.Size, ModTime: at}); err != nil {
+		return File{}, err
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(io.MultiWriter(tw, h), obj, buf); err != nil {
+		if errors.Is(err, blob.ErrDamaged) || errors.Is(err, blob.ErrHashMismatch) {
+			return File{}, fmt.Errorf("%w: run dossier verify", err)
+		}
+		return File{}, err
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return f, nil
 }
 
 func pgDump(ctx context.Context, url, out string) error {

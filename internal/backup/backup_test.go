@@ -109,8 +109,25 @@ func TestBackupWhileWritingRestoresAVerifiableCopy(t *testing.T) {
 				t.Fatalf("manifest %+v", m)
 			}
 
+			// Evidence files are in the backup as they are stored: sealed,
+			// under names that are not their hashes.
+			if n := len(m.Sealed); n != 5 {
+				t.Fatalf("the manifest lists %d sealed evidence files, want 5", n)
+			}
+			if bytes.Contains(buf.Bytes(), []byte("synthetic evidence file")) {
+				t.Fatal("the backup holds evidence in clear")
+			}
+			for _, ref := range evidenceRefs(t, a) {
+				if bytes.Contains(buf.Bytes(), []byte(ref.SHA256)) {
+					t.Fatalf("the backup names evidence file %s by its hash", ref.SHA256)
+				}
+			}
+
+			// The key-encryption key, which no backup holds, comes from
+			// where it is kept, as the signing keys can.
 			target := app.Config{DataDir: t.TempDir(), DatabaseURL: e.url(t)}
-			got, err := backup.Restore(ctx, bytes.NewReader(buf.Bytes()), backup.RestoreOptions{DataDir: target.DataDir, DatabaseURL: target.DatabaseURL})
+			got, err := backup.Restore(ctx, bytes.NewReader(buf.Bytes()), backup.RestoreOptions{DataDir: target.DataDir, DatabaseURL: target.DatabaseURL,
+				KeysFrom: filepath.Join(cfg.DataDir, "keys")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +199,7 @@ func TestRestoreRefusesWhatDoesNotMatch(t *testing.T) {
 		name, entry, want string
 	}{
 		{"a damaged database", "database/dossier.db", "does not match its hash in the manifest"},
-		{"a damaged evidence file", "blobs/", blob.ErrHashMismatch.Error()},
+		{"a damaged evidence file", "stored/", "does not match its hash in the manifest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			damaged := flipByteIn(t, withoutKeys.Bytes(), tc.entry)
@@ -198,6 +215,57 @@ func TestRestoreRefusesWhatDoesNotMatch(t *testing.T) {
 			t.Fatal("a truncated backup restored")
 		}
 	})
+}
+
+func TestBackupOfEvidenceKeptInClear(t *testing.T) {
+	// A store made before encryption at rest holds files in clear; they
+	// are backed up and restored as such, beside the sealed ones.
+	ctx := context.Background()
+	a, cfg := source(t, "")
+	sealed := a.Blobs.(*blob.SealedStore)
+	old, _, err := blob.NewStore(sealed.Backend()).Put(ctx, strings.NewReader("an older file, kept in clear"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	m, err := backup.Write(ctx, a, &buf, backup.Options{DataDir: cfg.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Blobs.Files != 6 || len(m.Sealed) != 5 {
+		t.Fatalf("manifest counts %d files, %d sealed; want 6 and 5", m.Blobs.Files, len(m.Sealed))
+	}
+	keys := filepath.Join(cfg.DataDir, "keys")
+	target := app.Config{DataDir: t.TempDir()}
+	if _, err := backup.Restore(ctx, bytes.NewReader(buf.Bytes()), backup.RestoreOptions{DataDir: target.DataDir, KeysFrom: keys}); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := app.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if got := evidenceRefs(t, restored); len(got) != 6 {
+		t.Fatalf("restored %d evidence files, want 6", len(got))
+	}
+	if ref, err := restored.Blobs.Stat(ctx, old.SHA256); err != nil || ref != old {
+		t.Fatalf("the file kept in clear: %+v, %v", ref, err)
+	}
+	damaged := flipByteIn(t, buf.Bytes(), "blobs/")
+	_, err = backup.Restore(ctx, bytes.NewReader(damaged), backup.RestoreOptions{DataDir: t.TempDir(), KeysFrom: keys})
+	if !errors.Is(err, blob.ErrHashMismatch) {
+		t.Fatalf("restore of a damaged clear file: %v", err)
+	}
+}
+
+// evidenceRefs lists the evidence files a holds.
+func evidenceRefs(t *testing.T, a *app.App) []blob.Ref {
+	t.Helper()
+	var refs []blob.Ref
+	if err := a.Blobs.Walk(context.Background(), func(r blob.Ref) error { refs = append(refs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return refs
 }
 
 // flipByteIn rewrites a tar with one byte changed in the middle of the

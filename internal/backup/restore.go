@@ -19,6 +19,7 @@ import (
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/seal"
 )
 
 // RestoreOptions say where to restore to.
@@ -31,7 +32,8 @@ type RestoreOptions struct {
 	// BlobURL names an empty blob store (default: DataDir/blobs).
 	BlobURL string
 	// KeysFrom is a directory holding log-signing.key (and witness.key),
-	// for a backup made without them.
+	// for a backup made without them, and kek.json, the key-encryption key
+	// that sealed data and sealed evidence files need, which no backup holds.
 	KeysFrom string
 }
 
@@ -51,12 +53,22 @@ func Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (Manifest, e
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return m, err
 	}
-	store, err := blob.Open(ctx, opts.BlobURL, opts.DataDir)
+	// Sealed evidence files are restored as they were stored, so restoring
+	// needs no keys; files an older store kept in clear go back in clear.
+	backend, err := blob.OpenBackend(ctx, opts.BlobURL, opts.DataDir)
 	if err != nil {
 		return m, err
 	}
+	store := blob.NewStore(backend)
 	empty := true
-	if err := store.Walk(ctx, func(blob.Ref) error { empty = false; return io.EOF }); err != nil && !errors.Is(err, io.EOF) {
+	err = backend.List(ctx, "", func(name string, _ int64) error {
+		if strings.HasPrefix(name, "tmp/") {
+			return nil
+		}
+		empty = false
+		return io.EOF
+	})
+	if err != nil && !errors.Is(err, io.EOF) {
 		return m, err
 	}
 	if !empty {
@@ -70,6 +82,7 @@ func Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (Manifest, e
 
 	got := map[string]File{}
 	var blobs Counts
+	sealed := 0
 	var manifest []byte
 	tr := tar.NewReader(r)
 	for {
@@ -92,6 +105,13 @@ func Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (Manifest, e
 				return m, err
 			}
 			got[name] = f
+		case strings.HasPrefix(name, storedPrefix):
+			sha, size, err := blob.PutStored(ctx, backend, strings.TrimPrefix(name, storedPrefix), tr)
+			if err != nil {
+				return m, fmt.Errorf("evidence file %s: %w", name, err)
+			}
+			got[name] = File{Name: name, SHA256: sha, Size: size}
+			sealed++
 		case strings.HasPrefix(name, blobPrefix):
 			sha := strings.TrimPrefix(name, blobPrefix)
 			ref, _, err := store.Put(ctx, tr, sha)
@@ -116,21 +136,28 @@ func Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (Manifest, e
 	if err := json.Unmarshal(manifest, &m); err != nil || m.Format != Format {
 		return m, errors.New("read the backup: its manifest is not a Dossier backup's")
 	}
-	if m.FormatVersion != 1 {
+	if m.FormatVersion < 1 || m.FormatVersion > 2 {
 		return m, fmt.Errorf("read the backup: format version %d is newer than this Dossier reads", m.FormatVersion)
 	}
-	for _, want := range append([]File{m.Database}, m.Keys...) {
+	wanted := append(append([]File{m.Database}, m.Keys...), m.Sealed...)
+	for _, want := range wanted {
 		have, ok := got[want.Name]
 		if !ok {
 			return m, fmt.Errorf("read the backup: %s is missing", want.Name)
 		}
-		if have.SHA256 != want.SHA256 {
+		if have.SHA256 != want.SHA256 || (strings.HasPrefix(want.Name, storedPrefix) && have.Size != want.Size) {
 			return m, fmt.Errorf("read the backup: %s does not match its hash in the manifest: the backup was altered or damaged", want.Name)
 		}
 	}
-	if blobs.Files != m.Blobs.Files || blobs.Bytes != m.Blobs.Bytes {
-		return m, fmt.Errorf("read the backup: %d evidence files (%d bytes), the manifest lists %d (%d bytes)",
-			blobs.Files, blobs.Bytes, m.Blobs.Files, m.Blobs.Bytes)
+	if sealed != len(m.Sealed) {
+		return m, fmt.Errorf("read the backup: %d sealed evidence files, the manifest lists %d", sealed, len(m.Sealed))
+	}
+	// Sealed files are counted with their content's size, which only the
+	// keys can confirm (dossier verify does): their bytes as stored are
+	// checked above.
+	if blobs.Files+sealed != m.Blobs.Files || (sealed == 0 && blobs.Bytes != m.Blobs.Bytes) {
+		return m, fmt.Errorf("read the backup: %d evidence files (%d bytes in clear), the manifest lists %d (%d bytes)",
+			blobs.Files+sealed, blobs.Bytes, m.Blobs.Files, m.Blobs.Bytes)
 	}
 
 	for _, k := range m.Keys {
@@ -158,7 +185,7 @@ func Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (Manifest, e
 	}
 
 	if opts.KeysFrom != "" {
-		for _, name := range []string{filepath.Base(audit.KeyFile("")), filepath.Base(audit.WitnessKeyFile(""))} {
+		for _, name := range []string{filepath.Base(audit.KeyFile("")), filepath.Base(audit.WitnessKeyFile("")), filepath.Base(seal.DefaultKEKFile)} {
 			src := filepath.Join(opts.KeysFrom, name)
 			if _, err := os.Stat(src); err == nil {
 				if err := placeKey(src, filepath.Join(opts.DataDir, "keys", name)); err != nil {

@@ -16,6 +16,9 @@ import (
 // reported; the others are converted. progress, if set, is called after
 // each blob.
 func (s *SealedStore) SealLegacy(ctx context.Context, progress func(done, total int)) (converted int, err error) {
+	if s.noKeys != nil {
+		return 0, s.keysMissing("seal the blobs kept in clear")
+	}
 	var refs []Ref
 	if err := s.legacy.Walk(ctx, func(r Ref) error { refs = append(refs, r); return nil }); err != nil {
 		return 0, fmt.Errorf("list the blobs kept in clear: %w", err)

@@ -72,6 +72,10 @@ var (
 	// ErrNotSealed: the blob is kept in clear, by a store made before
 	// encryption at rest (see SealedStore.SealLegacy).
 	ErrNotSealed = errors.New("the blob is kept unencrypted")
+	// ErrNoKeys: the store was opened without the keys that seal evidence
+	// files (the key-encryption key could not be opened), so sealed blobs
+	// cannot be read, listed or stored.
+	ErrNoKeys = errors.New("the keys that seal evidence files are not available")
 )
 
 // DamagedError is returned by SealedStore.Walk, after walking every other
@@ -97,11 +101,28 @@ type SealedStore struct {
 	backend Backend
 	sealer  *seal.Sealer
 	legacy  *contentStore
+	noKeys  error // why there is no sealer
 }
 
 // NewSealedStore returns a sealed store on b with the deployment's keys.
 func NewSealedStore(b Backend, sealer *seal.Sealer) *SealedStore {
+	if sealer == nil {
+		return WithoutKeys(b, errors.New("no sealer given"))
+	}
 	return &SealedStore{backend: b, sealer: sealer, legacy: &contentStore{backend: b}}
+}
+
+// WithoutKeys returns the sealed store on b for a process that could not
+// open the deployment's keys (why says why): blobs kept in clear still
+// read, but everything that needs the keys — storing (never in clear),
+// reading, listing or deleting sealed blobs — fails with an error wrapping
+// ErrNoKeys that gives the reason.
+func WithoutKeys(b Backend, why error) *SealedStore {
+	return &SealedStore{backend: b, legacy: &contentStore{backend: b}, noKeys: why}
+}
+
+func (s *SealedStore) keysMissing(op string) error {
+	return fmt.Errorf("%s in %s: %w: %v", op, s.backend.Location(), ErrNoKeys, s.noKeys)
 }
 
 // Backend is the raw backend the objects are kept in.
@@ -183,6 +204,9 @@ func (s *SealedStore) Put(ctx context.Context, r io.Reader, wantSHA256 string) (
 	}
 	if err := ctx.Err(); err != nil {
 		return Ref{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	if s.noKeys != nil {
+		return Ref{}, false, s.keysMissing("store blob")
 	}
 	objectID := make([]byte, objectIDSize)
 	rand.Read(objectID)
@@ -488,6 +512,13 @@ func (s *SealedStore) Open(ctx context.Context, sha256 string) (Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob: %w", err)
 	}
+	if s.noKeys != nil {
+		obj, err := s.legacy.Open(ctx, sum)
+		if errors.Is(err, ErrNotFound) {
+			return nil, s.keysMissing("open blob " + sum)
+		}
+		return obj, err
+	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
 	if errors.Is(err, ErrNotFound) {
@@ -528,6 +559,13 @@ func (s *SealedStore) Stat(ctx context.Context, sha256 string) (Ref, error) {
 	if err != nil {
 		return Ref{}, fmt.Errorf("stat blob: %w", err)
 	}
+	if s.noKeys != nil {
+		ref, err := s.legacy.Stat(ctx, sum)
+		if errors.Is(err, ErrNotFound) {
+			return Ref{}, s.keysMissing("stat blob " + sum)
+		}
+		return ref, err
+	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
 	if errors.Is(err, ErrNotFound) {
@@ -554,6 +592,11 @@ func (s *SealedStore) Delete(ctx context.Context, sha256 string) error {
 	if err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
+	if s.noKeys != nil {
+		// A sealed copy cannot be found without the keys, and a deletion
+		// that might leave one behind must not report success.
+		return s.keysMissing("delete blob " + sum)
+	}
 	sealedErr := s.backend.Delete(ctx, s.storedName(sum))
 	if sealedErr != nil && !errors.Is(sealedErr, ErrNotFound) {
 		return s.wrap("delete", sum, sealedErr)
@@ -573,6 +616,9 @@ func (s *SealedStore) Delete(ctx context.Context, sha256 string) error {
 // clear that have no sealed copy. Objects that do not open are skipped and
 // reported together at the end, in a *DamagedError.
 func (s *SealedStore) Walk(ctx context.Context, fn func(Ref) error) error {
+	if s.noKeys != nil {
+		return s.walkWithoutKeys(ctx, fn)
+	}
 	damaged := &DamagedError{}
 	err := s.backend.List(ctx, sealedPrefix, func(name string, size int64) error {
 		if !validStoredName(name) {
@@ -607,6 +653,28 @@ func (s *SealedStore) Walk(ctx context.Context, fn func(Ref) error) error {
 	}
 	if len(damaged.Objects) > 0 {
 		return damaged
+	}
+	return nil
+}
+
+// walkWithoutKeys lists the blobs kept in clear, then fails if there are
+// sealed ones, which it cannot list.
+func (s *SealedStore) walkWithoutKeys(ctx context.Context, fn func(Ref) error) error {
+	if err := s.legacy.Walk(ctx, fn); err != nil {
+		return err
+	}
+	sealed := 0
+	err := s.backend.List(ctx, sealedPrefix, func(name string, _ int64) error {
+		if validStoredName(name) {
+			sealed++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sealed > 0 {
+		return s.keysMissing(fmt.Sprintf("list %d sealed blobs", sealed))
 	}
 	return nil
 }

@@ -726,3 +726,49 @@ func (o *countingObject) ReadAt(p []byte, off int64) (int, error) {
 	o.read.Add(int64(n))
 	return n, err
 }
+
+func TestWithoutKeysNothingIsStoredInClear(t *testing.T) {
+	ctx := context.Background()
+	b := blobtest.LocalBackend(t)
+	inClear, _, err := blob.NewStore(b).Put(ctx, strings.NewReader("kept in clear before"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := errors.New("key-encryption key file:keys/kek.json: no such file")
+	s := blob.WithoutKeys(b, why)
+	// What is kept in clear still reads and lists.
+	if got, err := readBack(s, inClear.SHA256); err != nil || string(got) != "kept in clear before" {
+		t.Fatalf("read a clear blob without keys: %q, %v", got, err)
+	}
+	if got := walk(t, s); !slices.Equal(got, []blob.Ref{inClear}) {
+		t.Fatalf("Walk = %v", got)
+	}
+	before := rawObjects(t, b)
+	_, _, err = s.Put(ctx, strings.NewReader("new evidence"), "")
+	if !errors.Is(err, blob.ErrNoKeys) || !strings.Contains(err.Error(), why.Error()) {
+		t.Fatalf("Put without keys: %v; want ErrNoKeys with the reason", err)
+	}
+	if after := rawObjects(t, b); !slices.Equal(after, before) {
+		t.Fatalf("Put without keys wrote %v", after)
+	}
+	// Sealed blobs: refused with the reason, never reported missing.
+	sealed, _, err := blob.NewSealedStore(b, blobtest.Sealer(t)).Put(ctx, strings.NewReader("sealed evidence"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(ctx, sealed.SHA256); !errors.Is(err, blob.ErrNoKeys) {
+		t.Errorf("Open of a sealed blob without keys: %v", err)
+	}
+	if _, err := s.Stat(ctx, sealed.SHA256); !errors.Is(err, blob.ErrNoKeys) {
+		t.Errorf("Stat of a sealed blob without keys: %v", err)
+	}
+	if err := s.Delete(ctx, sealed.SHA256); !errors.Is(err, blob.ErrNoKeys) {
+		t.Errorf("Delete without keys: %v", err)
+	}
+	if err := s.Walk(ctx, func(blob.Ref) error { return nil }); !errors.Is(err, blob.ErrNoKeys) || !strings.Contains(err.Error(), "1 sealed blobs") {
+		t.Errorf("Walk over sealed blobs without keys: %v", err)
+	}
+	if _, err := s.SealLegacy(ctx, nil); !errors.Is(err, blob.ErrNoKeys) {
+		t.Errorf("SealLegacy without keys: %v", err)
+	}
+}

@@ -34,6 +34,12 @@ func (s *SealedStore) OpenStored(ctx context.Context, sha256 string) (StoredObje
 	if err != nil {
 		return nil, fmt.Errorf("open blob: %w", err)
 	}
+	if s.noKeys != nil {
+		if _, lerr := s.legacy.Stat(ctx, sum); lerr == nil {
+			return nil, fmt.Errorf("blob %s: %w", sum, ErrNotSealed)
+		}
+		return nil, s.keysMissing("copy blob " + sum)
+	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
 	if errors.Is(err, ErrNotFound) {

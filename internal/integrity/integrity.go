@@ -205,16 +205,36 @@ func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 		return nil
 	}
 	var refs []blob.Ref
-	if err := a.Blobs.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil }); err != nil {
+	err := a.Blobs.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil })
+	// A sealed object whose index does not open cannot say which file it
+	// held: it is reported by its stored name, and the others verified.
+	var damaged *blob.DamagedError
+	if errors.As(err, &damaged) {
+		for i, name := range damaged.Objects {
+			report.Blobs++
+			report.problem("stored evidence object "+name, "it does not decrypt (%v): it was altered or damaged, and which file it held cannot be told", damaged.Errs[i])
+		}
+	} else if err != nil {
 		return fmt.Errorf("verify: list the evidence files: %w", err)
 	}
 	buf := make([]byte, 1<<20)
 	for _, ref := range refs {
 		report.Blobs++
 		what := "evidence file " + ref.SHA256
+		altered := func(detail string) {
+			if items := report.holders[ref.SHA256]; len(items) > 0 {
+				detail += "; it is the file of evidence item " + strings.Join(items, ", ")
+			}
+			report.problem(what, "%s", detail)
+		}
 		obj, err := a.Blobs.Open(ctx, ref.SHA256)
 		if errors.Is(err, blob.ErrNotFound) {
 			report.problem(what, "it was listed but cannot be opened: it was deleted while being verified")
+			continue
+		}
+		// A sealed file that does not decrypt was altered where it is kept.
+		if errors.Is(err, blob.ErrDamaged) {
+			altered(fmt.Sprintf("the stored file was altered or damaged: it does not decrypt (%v)", err))
 			continue
 		}
 		if err != nil {
@@ -223,15 +243,15 @@ func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 		h := sha256.New()
 		_, err = io.CopyBuffer(h, struct{ io.Reader }{obj}, buf)
 		obj.Close()
+		if errors.Is(err, blob.ErrDamaged) {
+			altered(fmt.Sprintf("the stored file was altered or damaged: it does not decrypt (%v)", err))
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("verify: read %s: %w", what, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != ref.SHA256 {
-			detail := fmt.Sprintf("its content now hashes to %s: the file was altered or damaged", got)
-			if items := report.holders[ref.SHA256]; len(items) > 0 {
-				detail += "; it is the file of evidence item " + strings.Join(items, ", ")
-			}
-			report.problem(what, "%s", detail)
+			altered(fmt.Sprintf("its content now hashes to %s: the file was altered or damaged", got))
 		}
 	}
 	return nil
@@ -259,6 +279,8 @@ func verifyItemFiles(ctx context.Context, a *app.App, report *Report, what strin
 		switch {
 		case errors.Is(err, blob.ErrNotFound):
 			report.problem(what, "%s (SHA-256 %s) is missing from the evidence store", role, ref.SHA256)
+		case errors.Is(err, blob.ErrDamaged):
+			report.problem(what, "%s (SHA-256 %s) was altered or damaged in the evidence store: it does not decrypt", role, ref.SHA256)
 		case err != nil:
 			return fmt.Errorf("verify: %s: %w", what, err)
 		case held.Size != ref.Size:
