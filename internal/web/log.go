@@ -19,6 +19,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/integrity"
 	"github.com/dossier-org/dossier/internal/record"
 )
@@ -75,19 +76,35 @@ var eventSubjects = map[string]recordKind{
 	"bundle": incidentKind,
 }
 
+// evidenceLogKind is the kind of items of evidence, which have pages when
+// the Dossier keeps evidence files. Their custody events name them too.
+var evidenceLogKind = recordKind{kind: evidence.Kind, section: "evidence",
+	title: func(ctx context.Context, h *handler, id string) (string, error) {
+		it, err := h.evidence.Get(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return it.Filename, nil
+	}}
+
 // subjectKind is the kind of record an entry is about, if it has a page.
-func subjectKind(kind string) (recordKind, bool) {
+func (h *handler) subjectKind(kind string) (recordKind, bool) {
 	if k, ok := logKinds[kind]; ok {
 		return k, true
 	}
-	k, ok := eventSubjects[kind]
-	return k, ok
+	if k, ok := eventSubjects[kind]; ok {
+		return k, true
+	}
+	if h.evidence != nil && (kind == string(evidence.Kind) || kind == evidence.AuditKind) {
+		return evidenceLogKind, true
+	}
+	return recordKind{}, false
 }
 
 // subjectURL is the page of the record an entry is about, or "" when the
 // entry is about something without a page here.
-func subjectURL(kind, subject string) string {
-	k, ok := subjectKind(kind)
+func (h *handler) subjectURL(kind, subject string) string {
+	k, ok := h.subjectKind(kind)
 	if !ok || !record.ValidID(subject) {
 		return ""
 	}
@@ -151,11 +168,11 @@ type entryView struct {
 	URL         string
 }
 
-func newEntryView(l *localizer, e audit.Entry) entryView {
+func (h *handler) newEntryView(l *localizer, e audit.Entry) entryView {
 	return entryView{Entry: e, Number: int(e.Index),
 		KindLabel:   labelOr(l, "log.kind."+e.Kind, e.Kind),
 		ActionLabel: labelOr(l, "log.action."+e.Action, e.Action),
-		SubjectURL:  subjectURL(e.Kind, e.Subject),
+		SubjectURL:  h.subjectURL(e.Kind, e.Subject),
 		ShortHash:   shortHash(e.ContentHash),
 		URL:         fmt.Sprintf("/log/entries/%d", e.Index)}
 }
@@ -253,7 +270,7 @@ func (h *handler) logData(r *http.Request, shown int) (*logPage, error) {
 		return nil, err
 	}
 	for _, e := range slices.Backward(entries) {
-		data.Entries = append(data.Entries, newEntryView(l, e))
+		data.Entries = append(data.Entries, h.newEntryView(l, e))
 	}
 	if begin > 0 {
 		data.OlderURL = fmt.Sprintf("/log/entries?before=%d", begin)
@@ -423,15 +440,15 @@ func (h *handler) logEntries(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Subject = subject
 		for _, e := range entries {
-			data.Entries = append(data.Entries, newEntryView(l, e))
+			data.Entries = append(data.Entries, h.newEntryView(l, e))
 		}
 		if len(entries) > 0 {
 			data.Kind = entries[0].Kind
-			if k, ok := subjectKind(data.Kind); ok && record.ValidID(subject) {
+			if k, ok := h.subjectKind(data.Kind); ok && record.ValidID(subject) {
 				title, err := k.title(ctx, h, subject)
 				switch {
 				case err == nil:
-					data.Title, data.RecordURL = title, subjectURL(data.Kind, subject)
+					data.Title, data.RecordURL = title, h.subjectURL(data.Kind, subject)
 				case errors.Is(err, db.ErrNotFound):
 					data.Gone = true
 				default:
@@ -461,7 +478,7 @@ func (h *handler) logEntries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range slices.Backward(entries) {
-		data.Entries = append(data.Entries, newEntryView(l, e))
+		data.Entries = append(data.Entries, h.newEntryView(l, e))
 	}
 	data.First, data.Last = int(begin), int(before)-1
 	if begin > 0 {
@@ -547,7 +564,7 @@ func (h *handler) logEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	e := entries[0]
 	leaf := e.Leaf()
-	data := &logEntryPage{Head: head, Entry: newEntryView(l, e), Leaf: string(leaf),
+	data := &logEntryPage{Head: head, Entry: h.newEntryView(l, e), Leaf: string(leaf),
 		LeafHash: hex.EncodeToString(leafHash(leaf)), SiteURL: siteURL(r)}
 	if index > 0 {
 		data.PrevURL = fmt.Sprintf("/log/entries/%d", index-1)
@@ -611,11 +628,18 @@ func (h *handler) logEntry(w http.ResponseWriter, r *http.Request) {
 // it is kept today; nil for entries about something other than a record.
 func (h *handler) checkContent(ctx context.Context, l *localizer, e audit.Entry) (*contentCheck, error) {
 	k, ok := logKinds[e.Kind]
+	isEvidence := h.evidence != nil && e.Kind == string(evidence.Kind)
+	if isEvidence {
+		k, ok = evidenceLogKind, true
+	}
 	if !ok || e.Version < 1 || !record.ValidID(e.Subject) {
 		return nil, nil
 	}
-	c := &contentCheck{Label: labelOr(l, "log.kind."+e.Kind, e.Kind), Version: e.Version,
-		VersionURL: fmt.Sprintf("/%s/%s/history/%d", k.section, e.Subject, e.Version)}
+	c := &contentCheck{Label: labelOr(l, "log.kind."+e.Kind, e.Kind), Version: e.Version}
+	if !isEvidence {
+		// Items of evidence have no page per version.
+		c.VersionURL = fmt.Sprintf("/%s/%s/history/%d", k.section, e.Subject, e.Version)
+	}
 	rev, err := record.RevisionAt(ctx, h.app.DB, k.kind, e.Subject, e.Version)
 	// A record deleted outside Dossier has no current version to read:
 	// that is what the page reports.
@@ -773,7 +797,7 @@ func (h *handler) verifyRun(w http.ResponseWriter, r *http.Request) {
 		Records: report.Records, Revisions: report.Revisions, Blobs: report.Blobs,
 		Took: formatDuration(l, report.Took), At: at}
 	for _, p := range report.Problems {
-		v.Problems = append(v.Problems, problemView{What: p.What, Detail: p.Detail, URL: problemURL(p.What)})
+		v.Problems = append(v.Problems, problemView{What: p.What, Detail: p.Detail, URL: h.problemURL(p.What)})
 	}
 	data.Report = v
 	h.render(w, r, http.StatusOK, "log_verify", "log", data)
@@ -877,7 +901,7 @@ var (
 
 // problemURL is the page to look at for a problem verification named, when
 // it names an entry or a record this interface shows.
-func problemURL(what string) string {
+func (h *handler) problemURL(what string) string {
 	if m := problemEntry.FindStringSubmatch(what); m != nil {
 		return "/log/entries/" + m[1]
 	}
@@ -889,14 +913,16 @@ func problemURL(what string) string {
 		return fmt.Sprintf("/log/entries?before=%d", last+1)
 	}
 	if m := problemRecord.FindStringSubmatch(what); m != nil {
-		k, ok := logKinds[m[1]]
-		if !ok || !record.ValidID(m[2]) {
+		if !record.ValidID(m[2]) {
 			return ""
 		}
-		if m[3] != "" {
-			return "/" + k.section + "/" + m[2] + "/history"
+		if k, ok := logKinds[m[1]]; ok {
+			if m[3] != "" {
+				return "/" + k.section + "/" + m[2] + "/history"
+			}
+			return "/" + k.section + "/" + m[2]
 		}
-		return "/" + k.section + "/" + m[2]
+		return h.subjectURL(m[1], m[2])
 	}
 	return ""
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/source"
 )
 
@@ -512,10 +513,12 @@ func TestProblemURL(t *testing.T) {
 		{"audit log head", ""},
 		{"evidence file 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ""},
 		{"account " + id, ""},
+		{"evidence " + id, ""}, // no evidence pages without an evidence store
 		{"incident not-an-id", ""},
 	}
+	h := &handler{}
 	for _, tt := range tests {
-		if got := problemURL(tt.what); got != tt.want {
+		if got := h.problemURL(tt.what); got != tt.want {
 			t.Errorf("problemURL(%q) = %q, want %q", tt.what, got, tt.want)
 		}
 	}
@@ -575,4 +578,46 @@ func TestLogKeysInEveryCatalog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// With an evidence store, entries about items of evidence and their custody
+// link to the item's page, and its content is checked like a record's.
+func TestLogLinksEvidenceAndCustody(t *testing.T) {
+	e := newEvidenceEnv(t)
+	e.withLogKey()
+	it := e.ingest("bentiu-statement.png", picture(t, 3), nil)
+
+	page := e.get("/log", "en")
+	page.wantStatus(t, http.StatusOK)
+	page.contains(t, "Evidence item", "Custody event", "received")
+	if n := strings.Count(page.body, `<a href="/evidence/`+it.ID+`"><code dir="ltr">`+it.ID+`</code></a>`); n < 2 {
+		t.Errorf("%d entries link to the item, want its creation and its custody", n)
+	}
+
+	subject := e.get("/log/entries?subject="+it.ID, "en")
+	subject.contains(t, "<bdi>bentiu-statement.png</bdi>", `href="/evidence/`+it.ID+`">Open the record`)
+
+	entries, err := audit.EntriesFor(e.ctx, e.a.DB, it.ID)
+	e.must(err)
+	checked := 0
+	for _, en := range entries {
+		if en.Kind != string(evidence.Kind) {
+			continue
+		}
+		entry := e.get(fmt.Sprintf("/log/entries/%d", en.Index), "en")
+		entry.contains(t, "version 1 of the record (Evidence item) still hashes to this content hash")
+		entry.lacks(t, "/evidence/"+it.ID+"/history")
+		checked++
+	}
+	if checked != 1 {
+		t.Errorf("the log holds %d entries of the item's creation, want 1: %+v", checked, entries)
+	}
+
+	// An item altered behind Dossier's back is named, and linked to.
+	ctx := context.Background()
+	e.must(e.a.DB.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE evidence_items SET description = 'rewritten' WHERE id = '`+it.ID+`'`)
+		return err
+	}))
+	e.post("/verify", "en", nil).contains(t, `<a href="/evidence/`+it.ID+`">evidence `+it.ID+`</a>`)
 }
