@@ -3,21 +3,29 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
+	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/dossier-org/dossier/internal/evidence"
@@ -301,4 +309,297 @@ func (b *browser) landsOn(path *regexp.Regexp, timeout time.Duration) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return false
+}
+
+// TestEvidenceViewers opens the viewer on a video, a recording and a PDF:
+// the browser plays the first two through the content route's range
+// requests, and shows the PDF in a frame of the page.
+func TestEvidenceViewers(t *testing.T) {
+	chromiumPath(t)
+	e := newEvidenceEnv(t)
+	srv := httptest.NewServer(withPolicy(evidenceCSP, e.h))
+	defer srv.Close()
+	b := newBrowser(t, srv.URL)
+
+	pdf := e.ingest("forensic-report.pdf", minimalPDF("Forensic report, page 1"), &evidence.Item{Type: evidence.MedicalForensic})
+	b.open("/evidence/" + pdf.ID + "?view=1")
+	if got := b.eval(`document.querySelector(".viewer iframe").getAttribute("src")`); got != "/evidence/"+pdf.ID+"/content" {
+		t.Errorf("the PDF frame shows %q", got)
+	}
+	time.Sleep(2 * time.Second) // the browser's PDF viewer draws in its own time
+	b.screenshot("32-evidence-viewer-pdf")
+
+	wav := e.ingest("interview.wav", sineWAV(1), &evidence.Item{Type: evidence.Audio})
+	b.open("/evidence/" + wav.ID + "?view=1")
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`(function () {
+		var a = document.querySelector(".viewer audio");
+		return a && a.readyState >= 1 && Math.abs(a.duration - 1) < 0.05;
+	})()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("the recording does not load: %v; %s (%s)", err, b.eval(`(function () {
+			var a = document.querySelector(".viewer audio");
+			return a ? a.readyState + " " + a.duration + " " + (a.error && a.error.message) : document.querySelector("#viewer").innerHTML;
+		})()`), wav.MediaType)
+	}
+
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Log("SKIPPING the video viewer: ffmpeg is not installed to make a video")
+	} else {
+		clip := filepath.Join(t.TempDir(), "clip.webm")
+		out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x240:rate=10",
+			"-c:v", "libvpx", "-b:v", "200k", "-y", clip).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		content, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		video := e.ingest("clip.webm", content, &evidence.Item{Type: evidence.Video})
+		b.open("/evidence/" + video.ID + "?view=1")
+		if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`(function () {
+			var v = document.querySelector(".viewer video");
+			return v && v.readyState >= 2 && Math.abs(v.duration - 3) < 0.2 && v.videoWidth === 320;
+		})()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Errorf("the video does not load: %v", err)
+		}
+		// Seeking asks for a range; the browser plays from there.
+		b.eval(`(document.querySelector(".viewer video").currentTime = 2, "")`)
+		if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`(function () {
+			var v = document.querySelector(".viewer video");
+			return !v.seeking && v.currentTime >= 2 && v.readyState >= 2;
+		})()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Errorf("the video does not seek: %v", err)
+		}
+		b.screenshot("33-evidence-viewer-video")
+		if events, _ := e.store.Custody(context.Background(), video.ID); len(events) != 2 || events[1].Kind != evidence.Accessed {
+			t.Errorf("watching is recorded as %+v", events)
+		}
+	}
+
+	b.mu.Lock()
+	for _, msg := range b.console {
+		if strings.Contains(msg, "Content Security Policy") || strings.Contains(msg, "Refused to") {
+			t.Errorf("the browser refused something under the CSP: %s", msg)
+		}
+	}
+	b.mu.Unlock()
+}
+
+// minimalPDF is a one-page PDF saying text.
+func minimalPDF(text string) []byte {
+	stream := "BT /F1 18 Tf 30 100 Td (" + text + ") Tj ET"
+	objects := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Length " + strconv.Itoa(len(stream)) + " >>\nstream\n" + stream + "\nendstream",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var buf bytes.Buffer
+	buf.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objects))
+	for i, o := range objects {
+		offsets[i] = buf.Len()
+		fmt.Fprintf(&buf, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := buf.Len()
+	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&buf, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
+	return buf.Bytes()
+}
+
+// sineWAV is seconds of a 440 Hz tone, 8 kHz mono 16-bit PCM.
+func sineWAV(seconds int) []byte {
+	const rate = 8000
+	n := rate * seconds
+	var buf bytes.Buffer
+	le := binary.LittleEndian
+	buf.WriteString("RIFF")
+	binary.Write(&buf, le, uint32(36+2*n))
+	buf.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
+		binary.Write(&buf, le, v)
+	}
+	buf.WriteString("data")
+	binary.Write(&buf, le, uint32(2*n))
+	for i := range n {
+		binary.Write(&buf, le, int16(8000*math.Sin(2*math.Pi*440*float64(i)/rate)))
+	}
+	return buf.Bytes()
+}
+
+// flakyNetwork stands between the browser and the server: it drops or
+// holds chosen PATCH requests of uploads, as a failing network does, and
+// counts the upload bytes that reach the server.
+type flakyNetwork struct {
+	h        http.Handler
+	mu       sync.Mutex
+	patches  int
+	drop     int // the PATCH to drop, counting from 1; 0 for none
+	hold     int // the PATCH to hold until released
+	holding  bool
+	release  chan struct{}
+	received int64
+}
+
+func (f *flakyNetwork) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPatch || !strings.HasPrefix(r.URL.Path, uploadBase) {
+		f.h.ServeHTTP(w, r)
+		return
+	}
+	f.mu.Lock()
+	f.patches++
+	n := f.patches
+	drop, hold := n == f.drop, n == f.hold
+	if hold {
+		f.holding = true
+	}
+	f.mu.Unlock()
+	if drop || hold {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		if hold {
+			<-f.release
+		}
+		conn.Close()
+		return
+	}
+	r.Body = &countingBody{ReadCloser: r.Body, f: f}
+	f.h.ServeHTTP(w, r)
+}
+
+func (f *flakyNetwork) set(drop, hold int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.patches, f.drop, f.hold, f.holding, f.received = 0, drop, hold, false, 0
+	f.release = make(chan struct{})
+}
+
+func (f *flakyNetwork) state() (holding bool, received int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.holding, f.received
+}
+
+type countingBody struct {
+	io.ReadCloser
+	f *flakyNetwork
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.f.mu.Lock()
+	c.f.received += int64(n)
+	c.f.mu.Unlock()
+	return n, err
+}
+
+// TestEvidenceUploadResumes drops a connection in the middle of an upload
+// (the page resumes by itself), then leaves the page in the middle of
+// another and comes back to send the same file again: it resumes from
+// where the server got to, and no byte is sent twice.
+func TestEvidenceUploadResumes(t *testing.T) {
+	chromiumPath(t)
+	e := newEvidenceEnv(t)
+	net := &flakyNetwork{h: withPolicy(evidenceCSP, e.h)}
+	srv := httptest.NewServer(net)
+	defer srv.Close()
+	b := newBrowser(t, srv.URL)
+	dir := t.TempDir()
+	const chunk = 128 << 10
+	write := func(name string, content []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	send := func(path string) {
+		b.open("/evidence/new?incident=" + e.darfur.ID)
+		b.do("choose", chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{path}))
+		b.eval(fmt.Sprintf(`(function () {
+			document.getElementById("upload-form").dataset.chunkSize = "%d";
+			window.statuses = [];
+			var status = document.querySelector(".upload-item__status");
+			new MutationObserver(function () { window.statuses.push(status.textContent); })
+				.observe(status, {childList: true, characterData: true, subtree: true});
+			return "";
+		})()`, chunk))
+		b.do("send", chromedp.Click(chromedp.CSS("#upload-submit")))
+	}
+
+	// The third request is cut off: the page retries, asks the server where
+	// it got to, and carries on.
+	first := noisyPNG(t, 500, 500)
+	net.set(3, 0)
+	send(write("first.png", first))
+	if !b.landsOn(evidencePath, time.Minute) {
+		t.Fatalf("the upload did not recover from a dropped connection; the page shows %q", b.text("main"))
+	}
+	if _, received := net.state(); received != int64(len(first)) {
+		t.Errorf("the server received %d bytes of a %d-byte file", received, len(first))
+	}
+	b.do("wait", chromedp.WaitVisible(chromedp.CSS("#sha256")))
+	b.wantText("#sha256", sha(first))
+
+	// The person leaves while the third piece is on its way, comes back
+	// and sends the same file: it resumes.
+	second := noisyPNG(t, 520, 500)
+	net.set(0, 3)
+	path := write("second.png", second)
+	send(path)
+	deadline := time.Now().Add(time.Minute)
+	for holding, _ := net.state(); !holding; holding, _ = net.state() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the upload never reached its third piece; the page shows %q", b.text("#upload-queue"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, before := net.state()
+	if before != 2*chunk {
+		t.Errorf("before leaving, the server had %d bytes, want %d", before, 2*chunk)
+	}
+	// The page asks before it lets an upload in progress go; the person
+	// confirms.
+	dialogs := chromedp.Events(b.ctx, cdppage.JavascriptDialogOpening)
+	asked := make(chan string, 1)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- string(ev.Type)
+			chromedp.Call(b.ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
+			return
+		}
+	}()
+	b.open("/evidence")
+	select {
+	case kind := <-asked:
+		if kind != "beforeunload" {
+			t.Errorf("leaving asked a %s dialog", kind)
+		}
+	default:
+		t.Error("leaving during an upload asked nothing")
+	}
+	close(net.release)
+	send(path)
+	if !b.landsOn(evidencePath, time.Minute) {
+		t.Fatalf("the resumed upload did not finish; the page shows %q", b.text("main"))
+	}
+	if _, received := net.state(); received != int64(len(second)) {
+		t.Errorf("the server received %d bytes in all of a %d-byte file: some were sent twice", received, len(second))
+	}
+	b.do("wait", chromedp.WaitVisible(chromedp.CSS("#sha256")))
+	b.wantText("#sha256", sha(second))
+	page, err := e.store.List(context.Background(), evidence.Filter{})
+	if err != nil || page.Total != 2 {
+		t.Errorf("%d items stored, %v", page.Total, err)
+	}
 }
