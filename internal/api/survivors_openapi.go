@@ -161,7 +161,13 @@ func survivorSchemas(s obj) {
 		field("mandatory", boolean("An interview cannot be completed while it is unmet.")).out(),
 		field("automatic", boolean("Worked out from the record (consent, preferences, earlier interviews) rather than confirmed.")).out(),
 		field("met", boolean("")).out(),
-		field("reason", text("Why it is not met.")))
+		field("reason", text("Why it is not met, in English.")),
+		field("problems", arrayOf(object("One reason the safeguard is not met.", false,
+			field("code", obj{"type": "string", "enum": []string{survivor.NotConfirmed, survivor.NoConsent, survivor.ConsentRefused,
+				survivor.ConsentWithdrawn, survivor.ConsentAfter, survivor.WrongInterviewerSex, survivor.UnpreferredLanguage,
+				survivor.AskedNoContact, survivor.FurtherReasonRequired}, "description": "A stable key, for interfaces in other languages."}).out(),
+			field("args", obj{"type": "object", "additionalProperties": obj{"type": "string"}, "description": "The values its sentence names."})),
+			"The reasons, one by one.")))
 	interviewProps := []prop{
 		field("held_on", day("The day of the interview; a draft may be planned ahead.")).req(),
 		field("interviewer", textMax("", 200)).req(),

@@ -115,7 +115,7 @@ func TestSurvivorAPI(t *testing.T) {
 			t.Errorf("revealed %+v", rev)
 		}
 		var reads readList
-		blind.get(path + "/reads").expect(t, http.StatusOK).decode(t, &reads)
+		blind.get(path+"/reads").expect(t, http.StatusOK).decode(t, &reads)
 		if len(reads.Reads) != 1 || reads.Reads[0].Purpose != "Preparing the referral to the legal clinic" ||
 			reads.Reads[0].PurposeSHA256 != survivor.PurposeHash("Preparing the referral to the legal clinic") {
 			t.Errorf("reads %+v", reads)
@@ -144,7 +144,7 @@ func TestSurvivorAPI(t *testing.T) {
 			t.Errorf("withdrawing nothing: %v", fieldCodes(p))
 		}
 		var cl consentList
-		c.get(path + "/consent").expect(t, http.StatusOK).decode(t, &cl)
+		c.get(path+"/consent").expect(t, http.StatusOK).decode(t, &cl)
 		if len(cl.History) != 1 || cl.Consent[0].Decision != survivor.Given {
 			t.Errorf("consent %+v", cl)
 		}
@@ -193,7 +193,7 @@ func TestSurvivorAPI(t *testing.T) {
 		}
 
 		// History holds no sealed value.
-		hist := c.get(path + "/history").expect(t, http.StatusOK)
+		hist := c.get(path+"/history").expect(t, http.StatusOK)
 		if bytes.Contains(hist.body, []byte("Orrinvale")) {
 			t.Error("the history holds a sealed value")
 		}

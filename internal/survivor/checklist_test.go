@@ -71,7 +71,7 @@ func TestChecklist(t *testing.T) {
 					if first == "" {
 						first = ch.Reason
 					}
-					if ch.Reason == "" {
+					if ch.Reason == "" || len(ch.Problems) == 0 {
 						t.Errorf("%s blocks without a reason", ch.Safeguard)
 					}
 				}

@@ -206,12 +206,43 @@ type Check struct {
 	// interviews) rather than confirmed by the interviewer.
 	Automatic bool `json:"automatic"`
 	Met       bool `json:"met"`
-	// Reason says why the safeguard is not met.
-	Reason string `json:"reason,omitempty"`
+	// Reason says why the safeguard is not met, in English; Problems say
+	// the same for interfaces that speak other languages.
+	Reason   string    `json:"reason,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
 }
+
+// Problem is one reason a safeguard is not met: a stable code and the
+// values its sentence names.
+type Problem struct {
+	Code string            `json:"code"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+// Problem codes.
+const (
+	NotConfirmed          = "not_confirmed"           // the interviewer has not confirmed it
+	NoConsent             = "no_consent"              // nothing recorded for documentation
+	ConsentRefused        = "consent_refused"         // args: on
+	ConsentWithdrawn      = "consent_withdrawn"       // args: on
+	ConsentAfter          = "consent_after_interview" // args: on, held_on
+	WrongInterviewerSex   = "interviewer_sex"         // args: asked, recorded
+	UnpreferredLanguage   = "language"                // args: asked, language
+	AskedNoContact        = "no_contact"              // the survivor asked not to be contacted
+	FurtherReasonRequired = "further_reason"          // args: count, earlier
+)
 
 // Blocks reports whether the check keeps the interview from completion.
 func (c Check) Blocks() bool { return c.Mandatory && !c.Met }
+
+func (c *Check) fail(code, english string, args map[string]string) {
+	c.Met = false
+	c.Problems = append(c.Problems, Problem{Code: code, Args: args})
+	if c.Reason != "" {
+		c.Reason += "; "
+	}
+	c.Reason += english
+}
 
 // situation is what the checklist is worked out from.
 type situation struct {
@@ -230,32 +261,21 @@ func checklist(s situation) []Check {
 		if r.children && !iv.Child {
 			continue
 		}
-		c := Check{Safeguard: r.safeguard, Source: r.source, Text: r.text, Mandatory: r.mandatory, Automatic: r.automatic}
+		c := Check{Safeguard: r.safeguard, Source: r.source, Text: r.text, Mandatory: r.mandatory, Automatic: r.automatic, Met: true}
 		switch r.safeguard {
 		case InformedConsent:
-			c.Met = s.consent.Allows()
-			if !c.Met {
-				c.Reason = s.consent.Reason() + ": record the survivor's informed consent to documentation first"
-			} else if iv.HeldOn != "" && s.consent.On > iv.HeldOn {
-				c.Met = false
-				c.Reason = fmt.Sprintf("consent to documentation was given on %s, after the interview on %s: consent must come before", s.consent.On, iv.HeldOn)
-			}
+			consentChecks(&c, s.consent, iv)
 		case PreferencesHonoured:
-			c.Met, c.Reason = preferencesHonoured(s.survivor.Preferences, iv)
+			preferenceChecks(&c, s.survivor.Preferences, iv)
 		case FurtherInterview:
-			if len(s.earlier) == 0 {
-				c.Met = true
-				break
-			}
-			c.Met = iv.FurtherReason != ""
-			if !c.Met {
-				c.Reason = fmt.Sprintf("the survivor was already interviewed %s (%s): state why a further interview is needed",
-					times(len(s.earlier)), describeEarlier(s.earlier))
+			if len(s.earlier) > 0 && iv.FurtherReason == "" {
+				c.fail(FurtherReasonRequired, fmt.Sprintf("the survivor was already interviewed %s (%s): state why a further interview is needed",
+					times(len(s.earlier)), describeEarlier(s.earlier)),
+					map[string]string{"count": fmt.Sprint(len(s.earlier)), "earlier": describeEarlier(s.earlier)})
 			}
 		default:
-			c.Met = slices.Contains(iv.Safeguards, r.safeguard)
-			if !c.Met {
-				c.Reason = "not confirmed: " + lowerFirst(r.text)
+			if !slices.Contains(iv.Safeguards, r.safeguard) {
+				c.fail(NotConfirmed, "not confirmed: "+lowerFirst(r.text), nil)
 			}
 		}
 		out = append(out, c)
@@ -263,23 +283,38 @@ func checklist(s situation) []Check {
 	return out
 }
 
-func preferencesHonoured(p Preferences, iv Interview) (bool, string) {
-	var problems []string
+func consentChecks(c *Check, consent ConsentState, iv Interview) {
+	const next = ": record the survivor's informed consent to documentation first"
+	switch consent.Decision {
+	case Given:
+		if iv.HeldOn != "" && consent.On > iv.HeldOn {
+			c.fail(ConsentAfter, fmt.Sprintf("consent to documentation was given on %s, after the interview on %s: consent must come before",
+				consent.On, iv.HeldOn), map[string]string{"on": consent.On, "held_on": iv.HeldOn})
+		}
+	case Refused:
+		c.fail(ConsentRefused, consent.Reason()+next, map[string]string{"on": consent.On})
+	case Withdrawn:
+		c.fail(ConsentWithdrawn, consent.Reason()+next, map[string]string{"on": consent.On})
+	default:
+		c.fail(NoConsent, consent.Reason()+next, nil)
+	}
+}
+
+func preferenceChecks(c *Check, p Preferences, iv Interview) {
 	switch p.InterviewerSex {
 	case FemaleInterviewer, MaleInterviewer:
 		if string(iv.InterviewerSex) != string(p.InterviewerSex) {
-			problems = append(problems, fmt.Sprintf("the survivor asked for a %s interviewer; this interviewer is recorded as %s",
-				p.InterviewerSex, iv.InterviewerSex))
+			c.fail(WrongInterviewerSex, fmt.Sprintf("the survivor asked for a %s interviewer; this interviewer is recorded as %s",
+				p.InterviewerSex, iv.InterviewerSex), map[string]string{"asked": string(p.InterviewerSex), "recorded": string(iv.InterviewerSex)})
 		}
 	}
 	if len(p.Languages) > 0 && iv.Language != "" && !slices.ContainsFunc(p.Languages, func(l string) bool { return strings.EqualFold(l, iv.Language) }) {
-		problems = append(problems, fmt.Sprintf("the survivor asked to speak %s; the interview is in %s",
-			strings.Join(p.Languages, " or "), iv.Language))
+		c.fail(UnpreferredLanguage, fmt.Sprintf("the survivor asked to speak %s; the interview is in %s",
+			strings.Join(p.Languages, " or "), iv.Language), map[string]string{"asked": strings.Join(p.Languages, ", "), "language": iv.Language})
 	}
 	if p.NoContact {
-		problems = append(problems, "the survivor asked not to be contacted again")
+		c.fail(AskedNoContact, "the survivor asked not to be contacted again", nil)
 	}
-	return len(problems) == 0, strings.Join(problems, "; ")
 }
 
 func times(n int) string {
