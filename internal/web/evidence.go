@@ -25,10 +25,11 @@ import (
 // uploadBase is where the upload page's resumable uploads go.
 const uploadBase = "/uploads/"
 
-// uploadChunk is how much of a file the upload page sends per request. The
-// server caps the bodies of web requests (10 MiB), and a dropped connection
-// costs at most what was in flight.
-const uploadChunk = 8 << 20
+// uploadChunk is how much of a file the upload page sends per request:
+// large enough that requests cost little beside the bytes, small enough to
+// pass the body limits of the proxies often put in front of a server. What
+// arrived of a piece cut off is kept either way.
+const uploadChunk = 16 << 20
 
 // maxUpload is the largest file the upload page accepts: 100 GB.
 const maxUpload = 100_000_000_000
@@ -38,13 +39,14 @@ func init() {
 	flashes["uploaded"] = "flash.uploaded"
 }
 
-// openEvidence sets up the evidence pages when the Dossier has a blob store
-// (an App made by app.New in tests has none, and then has no evidence pages).
+// openEvidence sets up the evidence pages when the Dossier has an evidence
+// store (an App made by app.New has none until WithBlobs, and then has no
+// evidence pages).
 func (h *handler) openEvidence() error {
-	if h.app.Blobs == nil {
+	if h.app.Evidence == nil {
 		return nil
 	}
-	h.evidence = evidence.NewStore(h.app.DB, h.app.Blobs)
+	h.evidence = h.app.Evidence
 	ev := upload.Evidence{Store: h.evidence, Location: func(id string) string { return "/evidence/" + id }}
 	up, err := upload.New(upload.Config{Dir: uploadDir(h.app.DB), BasePath: uploadBase, MaxSize: maxUpload,
 		Finish: ev.Finish, Check: ev.Check})
@@ -68,7 +70,7 @@ func uploadDir(d *db.DB) string {
 	return filepath.Join("dossier-data", "uploads")
 }
 
-func (h *handler) evidenceRoutes(mux *http.ServeMux) {
+func (h *handler) evidenceRoutes(mux *router) {
 	if h.evidence == nil {
 		return
 	}

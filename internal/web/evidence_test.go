@@ -43,15 +43,14 @@ type evidenceEnv struct {
 func newEvidenceEnv(t *testing.T) *evidenceEnv {
 	t.Helper()
 	d := dbtest.SQLite(t)
-	a := app.New(d)
-	a.Blobs = blobtest.Local(t)
+	a := app.New(d).WithBlobs(blobtest.Local(t))
 	h, err := New(a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, a: a, h: h, ctx: record.WithActor(context.Background(), "test:seed")}
 	e.seed()
-	return &evidenceEnv{env: e, store: evidence.NewStore(d, a.Blobs)}
+	return &evidenceEnv{env: e, store: a.Evidence}
 }
 
 // picture is a small PNG, distinct for each seed.
@@ -290,7 +289,7 @@ func TestUploadWithoutScript(t *testing.T) {
 	r := e.get("/evidence/new?incident="+e.darfur.ID, "en")
 	r.wantStatus(t, http.StatusOK)
 	r.contains(t, "Add evidence", "El Geneina market", `name="incident" value="`+e.darfur.ID+`"`, `data-endpoint="/uploads/"`,
-		`data-chunk-size="8388608"`, "vendor/tus-4.3.1.min.js", "evidence-upload.js", "up to 100 GB each")
+		`data-chunk-size="16777216"`, "vendor/tus-4.3.1.min.js", "evidence-upload.js", "up to 100 GB each")
 	e.get("/evidence/new?incident="+record.NewID(), "en").wantStatus(t, http.StatusNotFound)
 
 	photo := picture(t, 4)
