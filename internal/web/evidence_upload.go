@@ -29,12 +29,6 @@ type evidenceNewPage struct {
 	MaxSize    string
 }
 
-// evidenceFields are the upload form's fields: metadata keys (see
-// upload.Evidence), in the order the error summary lists them.
-var evidenceFields = []string{"file", "incident", "type", "language", "categories", "description", "captured_by",
-	"capture_date", "capture_place", "capture_device", "capture_at", "url", "url_captured_at", "url_tool",
-	"url_tool_version", "url_hash"}
-
 // evidenceFieldLabels are the catalog keys naming the upload form's fields.
 var evidenceFieldLabels = map[string]string{
 	"file": "evidence.upload.choose", "incident": "evidence.filter.incident", "type": "evidence.field.type",
