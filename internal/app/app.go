@@ -33,6 +33,10 @@ type Config struct {
 // App is an open Dossier.
 type App struct {
 	DB *db.DB
+	// DataDir is the data directory: keys, uploads in progress, and (by
+	// default) the SQLite database and evidence files. Empty for an App
+	// made by New.
+	DataDir string
 	// LogKey signs the audit log's checkpoints; nil for an App made by New
 	// without a data directory, which then cannot issue checkpoints.
 	LogKey *audit.Key
@@ -90,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		blobs = blob.NewSealedStore(backend, sealer)
 	}
 	a := New(d).WithBlobs(blobs)
-	a.LogKey, a.WitnessKey = key, witnessKey
+	a.DataDir, a.LogKey, a.WitnessKey = cfg.DataDir, key, witnessKey
 	if sealErr != nil {
 		a.Survivors = survivor.NewStore(d, nil).Unavailable(sealErr)
 	} else {
