@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkPut stores 64 MiB of new content per iteration: hashing,
-// writing, syncing and publishing. Each iteration's content differs in its
+// encrypting (sealed stores; -plain: in clear), writing, syncing and
+// publishing. Each iteration's content differs in its
 // first bytes, so none is deduplicated; each blob is deleted untimed.
 //
 //	go test -run '^$' -bench Put -benchtime 20x ./internal/blob/
@@ -21,7 +22,9 @@ func BenchmarkPut(b *testing.B) {
 		open func(testing.TB) blob.Store
 	}{
 		{"local", blobtest.Local},
+		{"local-plain", blobtest.PlainLocal},
 		{"s3", blobtest.S3},
+		{"s3-plain", blobtest.PlainS3},
 	}
 	content := randomBytes(8, 64<<20)
 	for _, st := range stores {

@@ -351,7 +351,7 @@ const (
 	// putBufferSize and putBuffers: the content is read in blocks this size,
 	// hashed by the reading goroutine and encrypted by another, with this
 	// many blocks in flight between them.
-	putBufferSize = 1 << 20
+	putBufferSize = 256 << 10
 	putBuffers    = 4
 )
 
