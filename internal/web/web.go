@@ -108,6 +108,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 
 	h.evidenceRoutes(mux)
 
+	h.survivorRoutes(mux)
+
 	mux.HandleFunc("/", h.notFound)
 }
 
