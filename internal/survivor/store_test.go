@@ -493,3 +493,34 @@ func TestActsOfTheSurvivor(t *testing.T) {
 		}
 	})
 }
+
+func TestLoadDemo(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		n, err := f.s.LoadDemo(f.ctx, []string{"SYN-0001", "SYN-0002", "SYN-0003", "SYN-0004"})
+		f.must(err)
+		if n != 3 {
+			t.Fatalf("%d demo survivors", n)
+		}
+		all, err := f.s.List(f.ctx)
+		f.must(err)
+		for _, s := range all {
+			if !s.Synthetic {
+				t.Errorf("%s is not marked synthetic", s.Code)
+			}
+			rev, err := f.s.Reveal(f.ctx, f.admin, s.ID, "Checking the demo data says it is synthetic", survivor.Name)
+			f.must(err)
+			if !strings.Contains(rev.Identity.Name, "not a real person") {
+				t.Errorf("%s: demo name %q does not say it is synthetic", s.Code, rev.Identity.Name)
+			}
+		}
+		first, err := f.s.Detail(f.ctx, all[0].ID)
+		f.must(err)
+		if len(first.Interviews) != 1 || first.Interviews[0].Status != survivor.Complete || !first.Consent[0].Allows() {
+			t.Errorf("first demo survivor %+v", first)
+		}
+		if !all[1].ChildAtInterview {
+			t.Error("the second demo survivor should be a child, to show the children's safeguards")
+		}
+	})
+}

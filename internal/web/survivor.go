@@ -266,10 +266,6 @@ type interviewRow struct {
 	Testimony   string
 }
 
-type actRow struct {
-	incident.VictimAct
-}
-
 // consentForm is the form recording a decision.
 type consentForm struct {
 	Use, Decision, On, Language, TakenBy string
@@ -592,9 +588,7 @@ func parseSurvivorForm(v url.Values) (survivor.Survivor, survivor.Identity, []st
 	sv.Version, _ = strconv.Atoi(v.Get("version"))
 	p := &sv.Preferences
 	p.InterviewerSex = survivor.InterviewerSex(v.Get("interviewer_sex"))
-	for _, lang := range strings.FieldsFunc(v.Get("languages"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		p.Languages = append(p.Languages, lang)
-	}
+	p.Languages = strings.FieldsFunc(v.Get("languages"), func(r rune) bool { return r == ',' || r == ' ' })
 	for _, c := range v["contact_by"] {
 		p.ContactBy = append(p.ContactBy, survivor.ContactRole(c))
 	}
