@@ -10,10 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/incident"
+	"github.com/dossier-org/dossier/internal/integrity"
 	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/seal"
 	"github.com/dossier-org/dossier/internal/survivor"
@@ -521,6 +523,45 @@ func TestLoadDemo(t *testing.T) {
 		}
 		if !all[1].ChildAtInterview {
 			t.Error("the second demo survivor should be a child, to show the children's safeguards")
+		}
+	})
+}
+
+// TestVerifiesAgainstTheAuditLog: survivors and interviews are records
+// whose every version the audit log vouches for; dossier verify finds them
+// intact after creation, edits, completion and erasure.
+func TestVerifiesAgainstTheAuditLog(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		key, err := audit.LoadKey(t.TempDir())
+		f.must(err)
+		a := app.New(d).WithSealer(f.sealer)
+		a.LogKey = key
+		if _, err := a.Survivors.LoadDemo(f.ctx, []string{"SYN-0001", "SYN-0002"}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := a.Survivors.List(f.ctx)
+		f.must(err)
+		sv := all[1].Survivor
+		iv := &survivor.Interview{SurvivorID: sv.ID, HeldOn: "2024-02-01", Interviewer: "Farah", InterviewerSex: incident.Female, Language: "fr"}
+		f.must(a.Survivors.AddInterview(f.ctx, f.admin, iv, synthTestimony))
+		if _, err := a.Survivors.Erase(f.ctx, all[0].ID, survivor.Erasure{Reason: survivor.FullWithdrawal, On: "2024-06-01", Language: "ar", TakenBy: "WPA"}); err != nil {
+			t.Fatal(err)
+		}
+		report, err := integrity.Verify(f.ctx, a)
+		f.must(err)
+		if !report.OK() || report.Records != 4 { // two survivors, two interviews
+			t.Fatalf("verification: %+v", report)
+		}
+		// Altering a survivor outside Dossier is found.
+		f.must(d.Write(f.ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(f.ctx, `UPDATE survivors SET age_group = 'adult' WHERE id = $1`, sv.ID)
+			return err
+		}))
+		report, err = integrity.Verify(f.ctx, a)
+		f.must(err)
+		if report.OK() {
+			t.Fatal("an altered survivor record passes verification")
 		}
 	})
 }
