@@ -232,3 +232,56 @@ func ConsentFor(ctx context.Context, q db.Querier, victimCode string, use Use) (
 	st := stateOf(currentConsent(h[id]), use)
 	return Verdict{Allowed: st.Allows(), Reason: st.Reason(), Known: true, SurvivorID: id, Consent: st}, nil
 }
+
+// ConsentIndex is ConsentFor for many codes at once: it reads every
+// survivor's consent in two queries, for an export or a statistic that
+// checks thousands of acts. The verdicts are those of the moment it was
+// built.
+type ConsentIndex struct {
+	use     Use
+	byCode  map[string]string // code → survivor ID
+	history map[string][]Consent
+}
+
+// NewConsentIndex reads the consent of every survivor, for one use.
+func NewConsentIndex(ctx context.Context, q db.Querier, use Use) (*ConsentIndex, error) {
+	if !slices.Contains(Uses, use) {
+		return nil, fmt.Errorf("consent check: %q is not a use of survivor information", use)
+	}
+	rows, err := q.Query(ctx, `SELECT id, code FROM survivors`)
+	if err != nil {
+		return nil, fmt.Errorf("consent check: %w", err)
+	}
+	defer rows.Close()
+	ix := &ConsentIndex{use: use, byCode: map[string]string{}}
+	for rows.Next() {
+		var id, code string
+		if err := rows.Scan(&id, &code); err != nil {
+			return nil, fmt.Errorf("consent check: %w", err)
+		}
+		ix.byCode[code] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("consent check: %w", err)
+	}
+	rows.Close()
+	if ix.history, err = consentHistories(ctx, q, ""); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Check answers for one victim code, as ConsentFor does.
+func (ix *ConsentIndex) Check(victimCode string) Verdict {
+	code := strings.TrimSpace(victimCode)
+	if code == "" {
+		return Verdict{Allowed: true, Reason: "no individual victim is named: there is no one whose consent applies",
+			Consent: ConsentState{Use: ix.use}}
+	}
+	id, ok := ix.byCode[code]
+	if !ok {
+		return Verdict{Reason: "no survivor record has this victim code, so no consent was recorded", Consent: ConsentState{Use: ix.use}}
+	}
+	st := stateOf(currentConsent(ix.history[id]), ix.use)
+	return Verdict{Allowed: st.Allows(), Reason: st.Reason(), Known: true, SurvivorID: id, Consent: st}
+}

@@ -272,6 +272,18 @@ func TestConsent(t *testing.T) {
 			t.Fatalf("withdrew %d uses, want the 2 consented to", len(added))
 		}
 		check("SYN-0100", survivor.Documentation, false, "withdrawn on 2024-04-01")
+		// The index many checks use agrees with the one-by-one answer.
+		for _, use := range survivor.Uses {
+			ix, err := survivor.NewConsentIndex(f.ctx, d, use)
+			f.must(err)
+			for _, code := range []string{"SYN-0100", "SYN-9999", ""} {
+				one, err := survivor.ConsentFor(f.ctx, d, code, use)
+				f.must(err)
+				if got := ix.Check(code); got != one {
+					t.Errorf("%s %s: index %+v, one by one %+v", code, use, got, one)
+				}
+			}
+		}
 		history, err := f.s.Consents(f.ctx, sv.ID)
 		f.must(err)
 		if len(history) != 5 || history[0].Decision != survivor.Given || history[4].Decision != survivor.Withdrawn ||
