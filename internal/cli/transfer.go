@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -109,7 +111,7 @@ func (c *cli) printImport(r transfer.Report) {
 }
 
 func (c *cli) exportCommand() *cobra.Command {
-	var format, out string
+	var format, out, forUse string
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export the whole record as JSON or CSV",
@@ -118,7 +120,11 @@ document, to standard output unless --out names a file. --format csv writes
 one CSV file per table: into the directory --out names, or into a zip when
 --out ends in .zip. Either can be imported again with 'dossier import'.
 
-The export holds the whole record: keep it as safe as the data directory.`,
+The export holds the whole record: keep it as safe as the data directory.
+With --for USE (un_sharing, advocacy, media, statistics, legal_proceedings,
+documentation) it is made for that use of survivors' information: the victim
+code of every act whose survivor has not consented to it is left out, and the
+command says how many and why.`,
 		Example: "  dossier export > record.json\n  dossier export --format csv --out record.zip\n  dossier export --format csv --out record-csv/",
 		Args:    noArgs,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -128,41 +134,58 @@ The export holds the whole record: keep it as safe as the data directory.`,
 			if format == string(transfer.CSV) && out == "" {
 				return usagef("--format csv writes several files: give --out DIR for a directory or --out FILE.zip for a zip")
 			}
+			use := survivor.Use(forUse)
+			if use != "" && !slices.Contains(survivor.Uses, use) {
+				return usagef("--for %q: use one of %s", forUse, enumNames(survivor.Uses))
+			}
 			a, ctx, err := c.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			var withheld transfer.Withheld
 			switch {
 			case out == "":
-				return transfer.Export(ctx, a, c.stdout, transfer.JSON)
+				if withheld, err = transfer.ExportFor(ctx, a, c.stdout, transfer.JSON, use); err != nil {
+					return err
+				}
 			case format == string(transfer.CSV) && !strings.HasSuffix(strings.ToLower(out), ".zip"):
-				if err := transfer.ExportDir(ctx, a, out); err != nil {
+				if withheld, err = transfer.ExportDirFor(ctx, a, out, use); err != nil {
 					return fmt.Errorf("export to %s: %w", out, err)
 				}
 			default:
-				if err := exportFile(ctx, a, out, transfer.Format(format)); err != nil {
+				if withheld, err = exportFile(ctx, a, out, transfer.Format(format), use); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(c.stdout, "Exported the record to %s.\n", absDir(out))
+			if use != "" {
+				fmt.Fprintf(c.stderr, "For %s: %d of %d victim codes withheld for lack of consent", use, withheld.Total, withheld.Checked)
+				for reason, n := range withheld.Codes {
+					fmt.Fprintf(c.stderr, "\n  %d: %s", n, reason)
+				}
+				fmt.Fprintln(c.stderr)
+			}
+			if out != "" {
+				fmt.Fprintf(c.stdout, "Exported the record to %s.\n", absDir(out))
+			}
 			return nil
 		}),
 	}
 	cmd.Flags().StringVar(&format, "format", "json", "json or csv")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the `FILE` (json, or csv as .zip) or DIR (csv) to write")
+	cmd.Flags().StringVar(&forUse, "for", "", "make the export for this `USE` of survivors' information, withholding victim codes without consent to it")
 	return cmd
 }
 
 // exportFile writes the export next to path and renames it into place, so
 // a failed export never leaves a truncated file where a good one was.
-func exportFile(ctx context.Context, a *app.App, path string, f transfer.Format) (err error) {
+func exportFile(ctx context.Context, a *app.App, path string, f transfer.Format, use survivor.Use) (withheld transfer.Withheld, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".dossier-export-*") // readable by its owner only
 	if err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -170,17 +193,17 @@ func exportFile(ctx context.Context, a *app.App, path string, f transfer.Format)
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := transfer.Export(ctx, a, tmp, f); err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+	if withheld, err = transfer.ExportFor(ctx, a, tmp, f, use); err != nil {
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("export to %s: %w", path, err)
+		return withheld, fmt.Errorf("export to %s: %w", path, err)
 	}
-	return nil
+	return withheld, nil
 }

@@ -20,24 +20,92 @@ import (
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 // Export writes the whole record to w: one JSON document, or a zip of the
-// CSV files. Incidents are read in batches, so memory stays bounded.
+// CSV files. Incidents are read in batches, so memory stays bounded. It is
+// the organisation's own copy of its record, victim codes included; an
+// export for a purpose that needs survivors' consent is ExportFor.
 func Export(ctx context.Context, a *app.App, w io.Writer, f Format) error {
+	_, err := ExportFor(ctx, a, w, f, "")
+	return err
+}
+
+// Withheld says what an export for a use left out, and why.
+type Withheld struct {
+	Use survivor.Use `json:"use,omitempty"`
+	// Codes counts the acts whose victim code was withheld, by reason.
+	Codes   map[string]int `json:"codes"`
+	Total   int            `json:"total"`
+	Checked int            `json:"checked"`
+}
+
+// ExportFor writes the record for a use of survivor information (sharing
+// with the UN, advocacy, …): the victim code of every act whose survivor
+// has not consented to that use is withheld (left empty), and the report
+// counts them by reason. An empty use exports everything, as Export does.
+func ExportFor(ctx context.Context, a *app.App, w io.Writer, f Format, use survivor.Use) (Withheld, error) {
+	redact, withheld, err := consentRedaction(ctx, a, use)
+	if err != nil {
+		return Withheld{}, err
+	}
 	switch f {
 	case JSON:
-		return exportJSON(ctx, a, w)
+		err = exportJSON(ctx, a, w, redact)
 	case CSV:
-		return exportZip(ctx, a, w)
+		err = exportZip(ctx, a, w, redact)
+	default:
+		err = fmt.Errorf("export: unknown format %q (use %q or %q)", f, JSON, CSV)
 	}
-	return fmt.Errorf("export: unknown format %q (use %q or %q)", f, JSON, CSV)
+	return *withheld, err
+}
+
+// consentRedaction blanks the victim codes an export for use may not carry.
+func consentRedaction(ctx context.Context, a *app.App, use survivor.Use) (func(*incident.Incident), *Withheld, error) {
+	withheld := &Withheld{Use: use, Codes: map[string]int{}}
+	if use == "" {
+		return func(*incident.Incident) {}, withheld, nil
+	}
+	ix, err := survivor.NewConsentIndex(ctx, a.DB, use)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(in *incident.Incident) {
+		for i := range in.Acts {
+			code := in.Acts[i].Victim.Code
+			if code == "" {
+				continue
+			}
+			withheld.Checked++
+			if v := ix.Check(code); !v.Allowed {
+				in.Acts[i].Victim.Code = ""
+				withheld.Codes[v.Reason]++
+				withheld.Total++
+			}
+		}
+	}, withheld, nil
 }
 
 // ExportDir writes the CSV files into dir, creating it if need be. The
 // files appear only once all are written, replacing those of an earlier
 // export.
-func ExportDir(ctx context.Context, a *app.App, dir string) (err error) {
+func ExportDir(ctx context.Context, a *app.App, dir string) error {
+	_, err := ExportDirFor(ctx, a, dir, "")
+	return err
+}
+
+// ExportDirFor writes the CSV files into dir for a use of survivor
+// information, as ExportFor does.
+func ExportDirFor(ctx context.Context, a *app.App, dir string, use survivor.Use) (Withheld, error) {
+	redact, withheld, err := consentRedaction(ctx, a, use)
+	if err != nil {
+		return Withheld{}, err
+	}
+	return *withheld, exportDir(ctx, a, dir, redact)
+}
+
+func exportDir(ctx context.Context, a *app.App, dir string, redact func(*incident.Incident)) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -64,7 +132,7 @@ func ExportDir(ctx context.Context, a *app.App, dir string) (err error) {
 	if err := exportSmall(ctx, a, w, nil); err != nil {
 		return err
 	}
-	if err := exportIncidents(ctx, a, w(incidentsTable), w(actsTable), w(perpetratorsTable), w(linksTable)); err != nil {
+	if err := exportIncidents(ctx, a, w(incidentsTable), w(actsTable), w(perpetratorsTable), w(linksTable), redact); err != nil {
 		return err
 	}
 	for _, t := range tables {
@@ -86,7 +154,7 @@ func ExportDir(ctx context.Context, a *app.App, dir string) (err error) {
 // exportZip writes the CSV files as a zip. Zip entries are written one
 // after another, so acts, perpetrators and links — written in the same pass
 // over the incidents as incidents.csv — wait in temporary files.
-func exportZip(ctx context.Context, a *app.App, w io.Writer) error {
+func exportZip(ctx context.Context, a *app.App, w io.Writer, redact func(*incident.Incident)) error {
 	zw := zip.NewWriter(w)
 	now := time.Now()
 	entries := map[*table]io.Writer{}
@@ -121,7 +189,7 @@ func exportZip(ctx context.Context, a *app.App, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := exportIncidents(ctx, a, inc, buffered[actsTable], buffered[perpetratorsTable], buffered[linksTable]); err != nil {
+	if err := exportIncidents(ctx, a, inc, buffered[actsTable], buffered[perpetratorsTable], buffered[linksTable], redact); err != nil {
 		return err
 	}
 	for _, t := range later {
@@ -271,7 +339,7 @@ func exportSmall(ctx context.Context, a *app.App, open func(*table) io.Writer, c
 
 // exportIncidents writes incidents.csv and, in step with it, acts.csv,
 // perpetrators.csv and information_links.csv, in one pass.
-func exportIncidents(ctx context.Context, a *app.App, incW, actW, perpW, linkW io.Writer) error {
+func exportIncidents(ctx context.Context, a *app.App, incW, actW, perpW, linkW io.Writer, redact func(*incident.Incident)) error {
 	var ws [4]*csvWriter
 	for i, t := range []*table{incidentsTable, actsTable, perpetratorsTable, linksTable} {
 		var err error
@@ -281,6 +349,7 @@ func exportIncidents(ctx context.Context, a *app.App, incW, actW, perpW, linkW i
 	}
 	inc, acts, perps, links := ws[0], ws[1], ws[2], ws[3]
 	err := a.Incidents.Each(ctx, func(in *incident.Incident) error {
+		redact(in)
 		if err := inc.write(append([]string{in.ID, in.Title, in.Summary, in.SituationID, in.Place.Name, in.Place.AdminArea,
 			in.Place.Country, formatFloat(in.Place.Latitude), formatFloat(in.Place.Longitude), string(in.Place.Precision),
 			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status)},
@@ -319,7 +388,7 @@ func exportIncidents(ctx context.Context, a *app.App, incW, actW, perpW, linkW i
 }
 
 // exportJSON writes one document, a record to a line.
-func exportJSON(ctx context.Context, a *app.App, w io.Writer) error {
+func exportJSON(ctx context.Context, a *app.App, w io.Writer, redact func(*incident.Incident)) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -382,7 +451,7 @@ func exportJSON(ctx context.Context, a *app.App, w io.Writer) error {
 		return err
 	}
 	if err := section("incidents", true, func() error {
-		return a.Incidents.Each(ctx, func(in *incident.Incident) error { return emit(in) })
+		return a.Incidents.Each(ctx, func(in *incident.Incident) error { redact(in); return emit(in) })
 	}); err != nil {
 		return err
 	}
