@@ -38,6 +38,7 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 // Format names the bundle format in its manifest.
@@ -71,6 +72,15 @@ type Manifest struct {
 	Incident      string          `json:"incident"`
 	Log           ManifestLog     `json:"log"`
 	Evidence      []EvidenceEntry `json:"evidence"`
+	// Excluded lists the evidence items left out because the survivor they
+	// concern has not consented to use in legal proceedings.
+	Excluded []Exclusion `json:"excluded"`
+}
+
+// Exclusion is an evidence item a bundle leaves out, and why.
+type Exclusion struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // ManifestLog names the log that vouches for the bundle.
@@ -140,8 +150,21 @@ func Write(ctx context.Context, a *app.App, incidentID, dir string, opts Options
 	if err != nil {
 		return m, err
 	}
+	consent, err := survivor.NewConsentIndex(ctx, a.DB, survivor.LegalProceedings)
+	if err != nil {
+		return m, err
+	}
+	codes := map[string]string{} // act ID → victim code
+	for _, act := range in.Acts {
+		codes[act.ID] = act.Victim.Code
+	}
+	m.Excluded = []Exclusion{}
 	subjects := []string{in.ID}
 	for _, it := range items {
+		if reason := withoutConsent(it, codes, consent); reason != "" {
+			m.Excluded = append(m.Excluded, Exclusion{ID: it.ID, Reason: reason})
+			continue
+		}
 		subjects = append(subjects, it.ID)
 		e := EvidenceEntry{ID: it.ID, SHA256: it.Blob.SHA256, Size: it.Blob.Size, Type: string(it.Type), Filename: it.Filename,
 			File:    fmt.Sprintf("evidence/%s-%s", it.ID, safeName(it.Filename)),
@@ -208,6 +231,21 @@ func Write(ctx context.Context, a *app.App, incidentID, dir string, opts Options
 		return m, err
 	}
 	return m, nil
+}
+
+// withoutConsent says why an item may not go into a bundle: it bears on an
+// act whose survivor has not consented to use in legal proceedings. Items
+// about the incident as a whole concern no one survivor.
+func withoutConsent(it *evidence.Item, codes map[string]string, consent *survivor.ConsentIndex) string {
+	for _, l := range it.Links {
+		if l.Kind != evidence.LinkAct {
+			continue
+		}
+		if v := consent.Check(codes[l.ID]); !v.Allowed {
+			return "victim " + codes[l.ID] + ": " + v.Reason
+		}
+	}
+	return ""
 }
 
 // incidentEvidence lists every item linked to the incident or its acts.

@@ -23,6 +23,7 @@ import (
 	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -282,4 +283,45 @@ func FuzzVerifyBundle(f *testing.F) {
 			return
 		}
 	})
+}
+
+// An item about one survivor's act goes into a bundle only with their
+// consent to use in legal proceedings.
+func TestBundleLeavesOutWhatASurvivorDidNotConsentTo(t *testing.T) {
+	ctx := record.WithActor(context.Background(), "test")
+	a, id, _ := exported(t, dbtest.SQLite(t))
+	in, err := a.Incidents.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := &evidence.Item{Filename: "testimony.txt", Type: evidence.SurvivorTestimony,
+		Links: []evidence.Link{{Kind: evidence.LinkAct, ID: in.Acts[0].ID}}}
+	if _, err := a.Evidence.Ingest(ctx, strings.NewReader("synthetic testimony"), "", it); err != nil {
+		t.Fatal(err)
+	}
+	m, err := bundle.Write(ctx, a, id, filepath.Join(t.TempDir(), "b"), bundle.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Evidence) != 2 || len(m.Excluded) != 1 || m.Excluded[0].ID != it.ID || !strings.Contains(m.Excluded[0].Reason, "SYN-0001") {
+		t.Fatalf("without consent: %d in, excluded %+v", len(m.Evidence), m.Excluded)
+	}
+	sv := &survivor.Survivor{Code: "SYN-0001", Synthetic: true}
+	if err := a.Survivors.Create(ctx, survivor.Administrator(ctx), sv, survivor.Identity{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Survivors.RecordConsent(ctx, &survivor.Consent{SurvivorID: sv.ID, Use: survivor.LegalProceedings,
+		Decision: survivor.Given, On: "2026-01-05", Language: "en", TakenBy: "synthetic interviewer"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "c")
+	if m, err = bundle.Write(ctx, a, id, dir, bundle.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Evidence) != 3 || len(m.Excluded) != 0 {
+		t.Fatalf("with consent: %d in, excluded %+v", len(m.Evidence), m.Excluded)
+	}
+	if r, err := bundle.VerifyDir(dir, a.LogKey.Public); err != nil || !r.OK() {
+		t.Fatalf("%+v %v", r, err)
+	}
 }

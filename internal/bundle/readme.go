@@ -13,7 +13,10 @@ func readme(m Manifest) string {
 		fmt.Fprintf(&files, "| `%s` | %s | %d bytes | `%s` |\n", e.File, e.Type, e.Size, e.SHA256)
 	}
 	if files.Len() == 0 {
-		files.WriteString("| (no evidence files are linked to this incident) | | | |\n")
+		files.WriteString("| (no evidence files are in this bundle) | | | |\n")
+	}
+	for _, x := range m.Excluded {
+		fmt.Fprintf(&files, "| left out: evidence item %s | | | %s |\n", x.ID, x.Reason)
 	}
 	return fmt.Sprintf(`# Evidence bundle for incident %[1]s
 

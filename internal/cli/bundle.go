@@ -39,6 +39,9 @@ Each file's export is recorded in its chain of custody.`,
 			}
 			fmt.Fprintf(c.stdout, "Wrote the bundle of incident %s to %s: %d evidence files. Check it: dossier verify-bundle %s --key '%s'\n",
 				m.Incident, out, len(m.Evidence), out, m.Log.VerifierKey)
+			for _, x := range m.Excluded {
+				fmt.Fprintf(c.stdout, "Left out evidence item %s: %s\n", x.ID, x.Reason)
+			}
 			return nil
 		}),
 	}
