@@ -107,15 +107,17 @@ measure_http() {
 		"$(awk -v k="$server_kib" 'BEGIN { print k / 1024 }')" "$(cut -d' ' -f3- <<<"$last")"
 }
 
-# new_dossier DIR: a data directory holding one incident (and, for the API,
-# a user with a token); prints "INCIDENT TOKEN".
+# new_dossier DIR: a data directory holding one incident, in a case whose
+# member (an investigator) has an API token; prints "INCIDENT TOKEN".
 new_dossier() {
 	local data=$1
 	local out incident token
-	out=$("$bin/dossier" --data "$data" incident add --title 'Ingest benchmark' --date 2023-10-07)
+	"$bin/dossier" --data "$data" user add admin --role administrator --json >/dev/null
+	"$bin/dossier" --data "$data" user add bench --role investigator --json >/dev/null
+	"$bin/dossier" --data "$data" user join bench 'Ingest benchmark' --new >/dev/null
+	out=$("$bin/dossier" --data "$data" incident add --title 'Ingest benchmark' --date 2023-10-07 --case 'Ingest benchmark')
 	incident=$(sed -n 's/^Added incident \([0-9a-f-]*\):.*/\1/p' <<<"$out")
 	[ -n "$incident" ] || { echo "ingest.sh: incident add said: $out" >&2; exit 1; }
-	"$bin/dossier" --data "$data" user add bench --role investigator --json >/dev/null
 	token=$("$bin/dossier" --data "$data" token create --user bench --name 'ingest benchmark' --json |
 		sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
 	[ -n "$token" ] || { echo "ingest.sh: no API token" >&2; exit 1; }
