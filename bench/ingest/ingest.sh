@@ -92,11 +92,14 @@ measure_http() {
 	local port; port=$("$bin/ingest" freeport)
 	"$bin/dossier" --data "$data" serve --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 	local pid=$!
+	# A failed measurement exits the script: the server must not outlive it.
+	trap "kill $pid 2>/dev/null" EXIT
 	"$bin/ingest" wait -url "http://127.0.0.1:$port/api/v1/" || { kill "$pid"; cat "$work/server.log" >&2; exit 1; }
 	local stats=$work/server-stats.txt
 	measure "$label" "$bin/ingest" upload -token "$token" -server-pid "$pid" -server-stats "$stats" \
 		-url "http://127.0.0.1:$port/api/v1/evidence?incident=$incident&filename=$(basename "$file")" "$file"
 	kill "$pid"; wait "$pid" 2>/dev/null || true
+	trap - EXIT
 	local server_cpu server_kib
 	read -r server_cpu server_kib <"$stats"
 	# Replace the last line (the client alone) by client + server.
