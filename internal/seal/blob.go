@@ -36,7 +36,10 @@ import (
 const (
 	blobMagic      = "DSB\x01"
 	blobHeaderSize = 16
-	blobChunkSize  = 256 << 10
+	// 1 MiB: a seek decrypts at most this much, and each chunk starts a
+	// Tink stream with its own buffers, so smaller chunks cost allocation
+	// and garbage collection on every large upload.
+	blobChunkSize = 1 << 20
 )
 
 // padme is the length a plaintext of l bytes is padded to: Padmé, from
