@@ -13,13 +13,16 @@ import (
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/authz"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
 // Prefix is where the API lives.
 const Prefix = "/api/v1"
 
-// Actor names writes made through the API until accounts exist.
+// Actor names writes made through the API by nobody in particular: the
+// handlers without access control (New), in tests. Behind the server's
+// access control, writes are the logged-in user's.
 const Actor = "api"
 
 // handlerFunc is an API handler: it writes a response, or returns an error
@@ -36,12 +39,24 @@ type handler struct {
 	mux *http.ServeMux
 }
 
-// New returns the API's handler. It answers paths under /api/v1/ as they
-// arrive, without any prefix stripped.
-func New(a *app.App) http.Handler {
+// New returns the API's handler without access control, for tests of the
+// handlers themselves. It answers paths under /api/v1/ as they arrive,
+// without any prefix stripped.
+func New(a *app.App) http.Handler { return NewGuarded(a, nil) }
+
+// NewGuarded returns the API's handler with every route behind guard, which
+// enforces the route's entry in the access table (internal/authz) and
+// answers refusals as problems. The server mounts it inside
+// account.Store.Authenticate, which names the caller.
+func NewGuarded(a *app.App, guard *authz.Guard) http.Handler {
 	h := &handler{mux: http.NewServeMux()}
 	for _, rt := range routes(a) {
-		h.mux.Handle(rt.method+" "+rt.path, serve(rt.handle))
+		pattern := rt.method + " " + rt.path
+		var route http.Handler = serve(rt.handle)
+		if guard != nil {
+			route = guard.Wrap(refusals{}, pattern, route)
+		}
+		h.mux.Handle(pattern, route)
 	}
 	return h
 }

@@ -55,6 +55,11 @@ type client struct {
 	t *testing.T
 	a *app.App
 	h http.Handler
+	// authenticate checks a request's credentials against the document's
+	// security schemes; nil accepts any.
+	authenticate openapi3filter.AuthenticationFunc
+	// headers are sent with every request (credentials), as name, value pairs.
+	headers []string
 }
 
 func newClient(t *testing.T, d *db.DB) *client {
@@ -116,6 +121,9 @@ func (c *client) do(rq request) *response {
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
+		for i := 0; i+1 < len(c.headers); i += 2 {
+			req.Header.Add(c.headers[i], c.headers[i+1])
+		}
 		for i := 0; i+1 < len(rq.headers); i += 2 {
 			if rq.headers[i+1] == "" {
 				req.Header.Del(rq.headers[i])
@@ -151,8 +159,14 @@ func (c *client) conform(req *http.Request, res *response) {
 		return
 	}
 	ctx := context.Background()
+	// Handlers tested without access control take no credentials;
+	// access_test.go checks the security requirements with real ones.
+	authenticate := c.authenticate
+	if authenticate == nil {
+		authenticate = openapi3filter.NoopAuthenticationFunc
+	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true}}
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: authenticate}}
 	if res.status < 300 {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			c.t.Errorf("%s %s was accepted (%d) but the OpenAPI document refuses the request: %v", req.Method, req.URL.Path, res.status, err)

@@ -251,6 +251,9 @@ func incidentProps() []prop {
 		field("title", textMax("", 300)).req(),
 		field("summary", textMax("", 50000)),
 		field("situation_id", recordID("The situation the incident belongs to.")),
+		field("case_id", recordID("The case (investigation) the incident belongs to: only the case's members reach it. "+
+			"Required when creating or editing through the server, and must be one of the caller's cases; "+
+			"absent for an incident of no case, which only the command line reaches.")),
 		nested("place", "Place", "Where it happened.").out(),
 		nested("date", "Date", "When it happened, with its uncertainty; unknown if not given.").out(),
 		field("context", enum(incident.Contexts, "The setting of the incident; unknown if not given.")).out().defaulted(),
@@ -636,6 +639,7 @@ func document() obj {
 
 	evidencePaths(paths)
 	survivorPaths(paths)
+	accessPaths(paths)
 
 	return obj{
 		"openapi": "3.0.3",
@@ -652,6 +656,7 @@ func document() obj {
 			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"}, obj{"name": "survivors"},
 		},
 		"paths":      paths,
-		"components": obj{"schemas": schemas()},
+		"components": obj{"schemas": schemas(), "securitySchemes": securitySchemes()},
+		"security":   []any{obj{"bearer": []string{}}, obj{"session": []string{}}},
 	}
 }

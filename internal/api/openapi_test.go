@@ -92,7 +92,8 @@ func TestDocsCoverAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, typ := range []string{typeInvalidRequest, typeMalformedJSON, typeValidation, typeNotFound, typeConflict,
-		typeMethodNotAllowed, typeTooLarge, typeUnsupportedMedia, typeImportRejected, typeInternal} {
+		typeMethodNotAllowed, typeTooLarge, typeUnsupportedMedia, typeImportRejected, typeInternal,
+		typeUnauthenticated, typeForbidden, typeSetupRequired} {
 		name := strings.TrimPrefix(typ, "urn:dossier:problem:")
 		if !bytes.Contains(docs, []byte("`"+name+"`")) {
 			t.Errorf("docs/api.md does not explain the problem type %s", name)

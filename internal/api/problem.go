@@ -25,6 +25,9 @@ const (
 	typeUnsupportedMedia = "urn:dossier:problem:unsupported-media-type"
 	typeImportRejected   = "urn:dossier:problem:import-rejected"
 	typeInternal         = "urn:dossier:problem:internal"
+	typeUnauthenticated  = "urn:dossier:problem:unauthenticated"
+	typeForbidden        = "urn:dossier:problem:forbidden"
+	typeSetupRequired    = "urn:dossier:problem:setup-required"
 )
 
 // problem is an RFC 9457 problem document. Its texts are written by this

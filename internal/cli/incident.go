@@ -58,10 +58,14 @@ or title, then
   act          N: the act the information is about, as 'incident show' numbers it
   notes        anything else
 
+--case files the incident in a case (an investigation, 'dossier user
+cases' lists them): through the server only the case's members see it, and
+an incident of no case is seen by nobody there.
+
 With --file, the incident is read whole in the JSON shape 'incident show
---json' prints; situation_id, party_id and source_id may hold names.`,
+--json' prints; situation_id, case_id, party_id and source_id may hold names.`,
 		Example: `  dossier incident add --title "Attack on the Nova festival" --situation "Israel and the State of Palestine" \
-    --date 2023-10-07 --place "Re'im" --country IL --context during_attack --status under_review \
+    --case "7 October 2023" --date 2023-10-07 --place "Re'im" --country IL --context during_attack --status under_review \
     --act "violation=rape,sex=female,age=adult,party=Hamas" \
     --act "violation=sexual_violence_against_corpse,count=2,perpetrator=armed men in uniform"
   dossier incident add --file incident.json`,
@@ -110,6 +114,9 @@ func resolveIncidentNames(ctx context.Context, a *app.App, rec *incident.Inciden
 	byName := func(ref string) bool { return ref != "" && !record.ValidID(ref) }
 	if byName(rec.SituationID) {
 		rec.SituationID = refs.situation("situation_id", rec.SituationID)
+	}
+	if byName(rec.CaseID) {
+		rec.CaseID = refs.caseOf("case_id", rec.CaseID)
 	}
 	for i := range rec.Acts {
 		for j := range rec.Acts[i].Perpetrators {
@@ -322,6 +329,11 @@ func (c *cli) printIncident(ctx context.Context, a *app.App, in *incident.Incide
 	if in.SituationID != "" {
 		f.add("Situation", names.situation(in.SituationID))
 	}
+	if in.CaseID != "" {
+		f.add("Case", names.caseName(in.CaseID))
+	} else {
+		f.add("Case", "none (nobody sees it through the server until it is filed in one)")
+	}
 	f.add("Date", describeDate(in.Date))
 	f.add("Place", describePlace(in.Place))
 	f.add("Context", string(in.Context))
@@ -456,6 +468,16 @@ func (n *nameCache) situation(id string) string {
 			return "", err
 		}
 		return s.Name, nil
+	})
+}
+
+func (n *nameCache) caseName(id string) string {
+	return n.lookup(id, func() (string, error) {
+		c, err := n.app.Accounts.Case(n.ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return c.Name, nil
 	})
 }
 

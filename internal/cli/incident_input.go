@@ -19,22 +19,23 @@ import (
 // incidentInput is what the flags of "incident add" and "incident edit" say
 // about an incident.
 type incidentInput struct {
-	title, summary, situation, date, place, adminArea, country string
-	lat, lon, precision, context, status                       string
-	approximate                                                bool
-	acts, sources                                              []string
-	removeActs                                                 []int
-	file                                                       string
+	title, summary, situation, caseRef, date, place, adminArea, country string
+	lat, lon, precision, context, status                                string
+	approximate                                                         bool
+	acts, sources                                                       []string
+	removeActs                                                          []int
+	file                                                                string
 }
 
 // fieldFlags are the flags that set a field, as opposed to --file.
-var fieldFlags = []string{"title", "summary", "situation", "date", "approximate", "place", "admin-area", "country",
+var fieldFlags = []string{"title", "summary", "situation", "case", "date", "approximate", "place", "admin-area", "country",
 	"lat", "lon", "precision", "context", "status", "act", "remove-act", "source"}
 
 func (in *incidentInput) register(fs *pflag.FlagSet, editing bool) {
 	fs.StringVar(&in.title, "title", "", "short `TITLE` of the incident")
 	fs.StringVar(&in.summary, "summary", "", "what happened, in a few sentences (no names of survivors)")
 	fs.StringVar(&in.situation, "situation", "", "the `SITUATION`: its ID or exact name")
+	fs.StringVar(&in.caseRef, "case", "", "the `CASE` (investigation) it belongs to, by ID or exact name: only the case's members see it through the server")
 	fs.StringVar(&in.date, "date", "", "when: 2023-10-07, 2023-10 (a month), 2023 (a year), 2023-10-07..2023-10-09 (a range), or unknown")
 	fs.BoolVar(&in.approximate, "approximate", false, "the date is approximate")
 	fs.StringVar(&in.place, "place", "", "place `NAME` (village, site, facility)")
@@ -83,6 +84,9 @@ func (in *incidentInput) apply(ctx context.Context, a *app.App, fs *pflag.FlagSe
 	}
 	if set("situation") {
 		rec.SituationID = refs.situation("situation_id", strings.TrimSpace(in.situation))
+	}
+	if set("case") {
+		rec.CaseID = refs.caseOf("case_id", strings.TrimSpace(in.caseRef))
 	}
 	switch {
 	case set("date"):
@@ -170,7 +174,7 @@ func (in *incidentInput) apply(ctx context.Context, a *app.App, fs *pflag.FlagSe
 	}
 
 	flag := flagFor(map[string]string{
-		"title": "--title", "summary": "--summary", "situation_id": "--situation", "date.": "--date",
+		"title": "--title", "summary": "--summary", "situation_id": "--situation", "case_id": "--case", "date.": "--date",
 		"place.name": "--place", "place.admin_area": "--admin-area", "place.country": "--country",
 		"place.latitude": "--lat", "place.longitude": "--lon", "place.precision": "--precision",
 		"context": "--context", "status": "--status",

@@ -113,6 +113,15 @@ func (r *references) situation(field, ref string) string {
 	return r.resolved(field, ref, "situation", err, func() string { return s.ID })
 }
 
+// caseOf resolves a case by ID or exact name.
+func (r *references) caseOf(field, ref string) string {
+	if ref == "" || r.err != nil {
+		return ref
+	}
+	c, err := r.app.Accounts.Case(r.ctx, ref)
+	return r.resolved(field, ref, "case", err, func() string { return c.ID })
+}
+
 func (r *references) party(field, ref string) string {
 	if ref == "" || r.err != nil {
 		return ref

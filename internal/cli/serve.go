@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -17,24 +18,45 @@ import (
 	"github.com/dossier-org/dossier/internal/server"
 )
 
+// metricsTokenEnv names the environment variable holding the bearer token
+// /metrics asks for; a flag would show it in the process list.
+const metricsTokenEnv = "DOSSIER_METRICS_TOKEN"
+
 func (c *cli) serveCommand() *cobra.Command {
-	var addr string
-	var loadDemo bool
+	var addr, tlsCert, tlsKey string
+	var loadDemo, behindProxy bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web interface and the API",
 		Long: `Serve the web interface and the JSON API (under /api/v1/) until interrupted
-(Ctrl-C or SIGTERM). By default only this computer can connect: give --addr
-0.0.0.0:8080 to listen on every network interface, and put the server behind
-an HTTPS proxy before anyone else connects.
+(Ctrl-C or SIGTERM). Everyone logs in: until the installation has an
+administrator ('dossier user add NAME --role administrator') it serves no
+data, and says so.
+
+By default only this computer can connect, over plain http. For others to
+connect, either serve https yourself with --tls-cert and --tls-key, or put
+an HTTPS reverse proxy (Caddy, nginx) in front and give --behind-proxy;
+then --addr may name another interface (0.0.0.0:8080). Plain http to the
+network is refused: passwords and sessions would cross it in clear.
+docs/security.md shows both set-ups.
+
+/metrics (Prometheus) answers only with the bearer token in the
+environment variable ` + metricsTokenEnv + `.
 
 --demo loads the demonstration record set into an empty record, to try
-Dossier out; it never touches a record that holds data.`,
-		Example: "  dossier serve\n  dossier serve --demo --data /tmp/dossier-demo\n  dossier serve --addr 127.0.0.1:9000 --db postgres://dossier@localhost/dossier",
-		Args:    noArgs,
+Dossier out, and makes one demo user per role, printing their passwords
+(and two-factor secrets) here, once; it never touches a record that holds
+data, nor adds demo users where users exist.`,
+		Example: "  dossier serve\n  dossier serve --demo --data /tmp/dossier-demo\n" +
+			"  dossier serve --addr 0.0.0.0:8443 --tls-cert /etc/dossier/cert.pem --tls-key /etc/dossier/key.pem\n" +
+			"  dossier serve --addr 127.0.0.1:9000 --behind-proxy --db postgres://dossier@localhost/dossier",
+		Args: noArgs,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return usagef("--addr %q: give HOST:PORT, such as 127.0.0.1:8080", addr)
+			}
+			if (tlsCert == "") != (tlsKey == "") {
+				return usagef("--tls-cert and --tls-key go together: give both, or neither")
 			}
 			a, ctx, err := c.open(cmd)
 			if err != nil {
@@ -48,19 +70,31 @@ Dossier out; it never touches a record that holds data.`,
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			opts := server.Options{Addr: addr, Logger: slog.New(slog.NewTextHandler(c.stderr, nil)), Ready: func(listening string) {
-				// Said once the port is open, so the address is the real one.
-				host, port, _ := net.SplitHostPort(listening)
-				browse := host
-				if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-					browse = "localhost"
-				}
-				fmt.Fprintf(c.stdout, "Dossier is running: open http://%s/ (press Ctrl-C to stop)\n", net.JoinHostPort(browse, port))
-				if browse != host {
-					fmt.Fprintln(c.stdout, "It listens on every network interface: other computers can connect.")
-				}
-			}}
+			scheme := "http"
+			if tlsCert != "" {
+				scheme = "https"
+			}
+			opts := server.Options{Addr: addr, Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
+				TLSCert: tlsCert, TLSKey: tlsKey, BehindProxy: behindProxy, MetricsToken: os.Getenv(metricsTokenEnv),
+				Ready: func(listening string) {
+					// Said once the port is open, so the address is the real one.
+					host, port, _ := net.SplitHostPort(listening)
+					browse := host
+					if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+						browse = "localhost"
+					}
+					fmt.Fprintf(c.stdout, "Dossier is running: open %s://%s/ (press Ctrl-C to stop)\n", scheme, net.JoinHostPort(browse, port))
+					if browse != host {
+						fmt.Fprintln(c.stdout, "It listens on every network interface: other computers can connect.")
+					}
+					if behindProxy {
+						fmt.Fprintln(c.stdout, "It expects an HTTPS proxy in front: people use the proxy's address, never this one.")
+					}
+				}}
 			if err := server.Run(ctx, a, opts); err != nil {
+				if errors.Is(err, server.ErrPlainHTTP) {
+					return usagef("--addr %v", err)
+				}
 				return fmt.Errorf("serve on %s: %w", addr, err)
 			}
 			fmt.Fprintln(c.stdout, "Dossier has stopped.")
@@ -68,11 +102,15 @@ Dossier out; it never touches a record that holds data.`,
 		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
-	cmd.Flags().BoolVar(&loadDemo, "demo", false, "load the demonstration record set if the record is empty")
+	cmd.Flags().BoolVar(&loadDemo, "demo", false, "load the demonstration record set and demo users if the Dossier is empty")
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve https with the certificate (chain) in this PEM `FILE`")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's private key, a PEM `FILE`")
+	cmd.Flags().BoolVar(&behindProxy, "behind-proxy", false, "an HTTPS reverse proxy in front terminates TLS and sets X-Forwarded-For")
 	return cmd
 }
 
-// loadDemo loads the demonstration record set, unless the record holds data.
+// loadDemo loads the demonstration record set and makes the demo users,
+// unless the record holds data.
 func (c *cli) loadDemo(ctx context.Context, a *app.App) error {
 	sum, err := demo.Load(ctx, a)
 	if errors.Is(err, demo.ErrNotEmpty) {
@@ -82,9 +120,42 @@ func (c *cli) loadDemo(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return fmt.Errorf("load the demo record set: %w", err)
 	}
-	fmt.Fprintf(c.stdout, "Loaded the demo record set: %s, %s, %s, %s with %s and %s.\n",
+	fmt.Fprintf(c.stdout, "Loaded the demo record set: %s, %s, %s, %s with %s and %s, in %s.\n",
 		plural(sum.Situations, "situation", "situations"), plural(sum.Parties, "party", "parties"),
 		plural(sum.Sources, "source", "sources"), plural(sum.Incidents, "incident", "incidents"),
-		plural(sum.Acts, "act", "acts"), plural(sum.InformationLinks, "information link", "information links"))
+		plural(sum.Acts, "act", "acts"), plural(sum.InformationLinks, "information link", "information links"),
+		plural(sum.Cases, "case", "cases"))
+	creds, err := demo.Users(ctx, a)
+	if errors.Is(err, demo.ErrUsersExist) {
+		fmt.Fprintln(c.stdout, "No demo users were made: this Dossier has user accounts already.")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("make the demo users: %w", err)
+	}
+	c.printDemoUsers(creds)
 	return nil
+}
+
+// printDemoUsers shows the demo users' credentials on the console, once.
+// They go to standard output only, never to the server's log.
+func (c *cli) printDemoUsers(creds []demo.Credential) {
+	w := c.stdout
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, "DEMO USERS — for trying Dossier out, never for real work. Shown only this once:")
+	for _, u := range creds {
+		fmt.Fprintf(w, "\n  %-18s role %s", u.Name, u.Role)
+		if len(u.Cases) > 0 {
+			fmt.Fprintf(w, "; cases: %s", strings.Join(u.Cases, ", "))
+		} else {
+			fmt.Fprint(w, "; no case")
+		}
+		fmt.Fprintf(w, "\n    password         %s\n", u.Password)
+		if u.TOTPSecret != "" {
+			fmt.Fprintf(w, "    TOTP secret      %s  (type it into an authenticator app, or use a recovery code)\n", u.TOTPSecret)
+			fmt.Fprintf(w, "    recovery codes   %s\n", strings.Join(u.RecoveryCodes, " "))
+			fmt.Fprintln(w, "    may see survivors' identities once logged in with a code")
+		}
+	}
+	fmt.Fprintln(w, "")
 }

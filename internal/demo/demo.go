@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/app"
@@ -53,6 +54,7 @@ const syntheticAct = "Synthetic demo victim standing in for people the source de
 
 // Summary counts what Load stored.
 type Summary struct {
+	Cases            int `json:"cases"`
 	Situations       int `json:"situations"`
 	Parties          int `json:"parties"`
 	Sources          int `json:"sources"`
@@ -73,6 +75,15 @@ func Load(ctx context.Context, a *app.App) (Summary, error) {
 	}
 	s := build()
 	ctx = record.WithActor(ctx, Actor)
+	// Cases are the account store's: they are made first, in its own
+	// transactions, so that the incidents can name them.
+	caseIDs, err := s.createCases(ctx, a)
+	if err != nil {
+		return Summary{}, err
+	}
+	for _, x := range s.incidents {
+		x.CaseID = caseIDs[s.caseOf[x]]
+	}
 	err = a.DB.Write(ctx, func(tx *db.Tx) error {
 		for _, x := range s.situations {
 			if err := situation.Insert(ctx, tx, x); err != nil {
@@ -110,6 +121,8 @@ type set struct {
 	sources    []*source.Source
 	incidents  []*incident.Incident
 	victims    int // the last synthetic victim number handed out
+	// caseOf names the case each incident belongs to (cases.go).
+	caseOf map[*incident.Incident]string
 }
 
 func (s *set) situation(x situation.Situation) *situation.Situation {
@@ -181,7 +194,8 @@ func link(src *source.Source, a *incident.Act, c source.Connection, r source.Rel
 }
 
 func (s *set) summary() Summary {
-	sum := Summary{Situations: len(s.situations), Parties: len(s.parties), Sources: len(s.sources), Incidents: len(s.incidents)}
+	sum := Summary{Cases: len(Cases), Situations: len(s.situations), Parties: len(s.parties), Sources: len(s.sources),
+		Incidents: len(s.incidents)}
 	for _, in := range s.incidents {
 		sum.Acts += len(in.Acts)
 		sum.InformationLinks += len(in.Information)
@@ -196,7 +210,9 @@ func build() *set {
 	ps := s.addParties()
 	srcs := s.addSources()
 	s.addOctober7(sits, ps, srcs)
+	october7 := slices.Clone(s.incidents)
 	s.addOtherSituations(sits, ps, srcs)
+	s.assignCases(sits, october7)
 	return s
 }
 

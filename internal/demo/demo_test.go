@@ -116,7 +116,11 @@ func testCounts(t *testing.T, l *loaded) {
 		acts += len(in.Acts)
 		links += len(in.Information)
 	}
-	stored := demo.Summary{Situations: len(sits), Parties: len(parties), Sources: len(l.sources),
+	cases, err := l.a.Accounts.Cases(l.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := demo.Summary{Cases: len(cases), Situations: len(sits), Parties: len(parties), Sources: len(l.sources),
 		Incidents: len(l.incidents), Acts: acts, InformationLinks: links}
 	if stored != l.summary {
 		t.Errorf("Load reported %+v, the store holds %+v", l.summary, stored)

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -207,6 +208,11 @@ func (s *Store) checkReferences(ctx context.Context, q db.Querier, it *Item) err
 			return fmt.Errorf("look up linked %s: %w", l.Kind, err)
 		}
 	}
+	scopeErrs, err := checkLinksInScope(ctx, q, it)
+	if err != nil {
+		return err
+	}
+	errs = append(errs, scopeErrs...)
 	if o := it.OpenSource; o != nil {
 		for _, r := range []struct {
 			field string
@@ -495,6 +501,10 @@ func (s *Store) Get(ctx context.Context, id string) (*Item, error) {
 	if !record.ValidID(id) {
 		return nil, db.ErrNotFound
 	}
+	// Outside the asker's cases (scope.go): as if it did not exist.
+	if ok, err := reachable(ctx, s.db, id); err != nil || !ok {
+		return nil, cmp.Or(err, db.ErrNotFound)
+	}
 	return get(ctx, s.db, id)
 }
 
@@ -571,6 +581,9 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Category != "" {
 		// Categories are stored comma-separated; none is a prefix of another.
 		where = append(where, `(',' || categories || ',') LIKE `+arg("%,"+string(f.Category)+",%"))
+	}
+	if c, ok := scopeCondition(ctx, arg); ok {
+		where = append(where, c)
 	}
 	cond := ""
 	if len(where) > 0 {

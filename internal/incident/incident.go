@@ -71,9 +71,13 @@ type Place struct {
 // Incident is one event and its acts.
 type Incident struct {
 	record.Meta
-	Title       string            `json:"title"`
-	Summary     string            `json:"summary,omitempty"`
-	SituationID string            `json:"situation_id,omitempty"`
+	Title       string `json:"title"`
+	Summary     string `json:"summary,omitempty"`
+	SituationID string `json:"situation_id,omitempty"`
+	// CaseID is the case (investigation) the incident belongs to: only its
+	// members reach the incident and what hangs off it. Empty for an
+	// incident of no case, which only the command line reaches.
+	CaseID      string            `json:"case_id,omitempty"`
 	Place       Place             `json:"place"`
 	Date        record.Date       `json:"date"`
 	Context     Context           `json:"context"`
@@ -99,6 +103,7 @@ func (in *Incident) Normalize() {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Summary = strings.TrimSpace(in.Summary)
 	in.SituationID = strings.TrimSpace(in.SituationID)
+	in.CaseID = strings.TrimSpace(in.CaseID)
 	in.Place.Name = strings.TrimSpace(in.Place.Name)
 	in.Place.AdminArea = strings.TrimSpace(in.Place.AdminArea)
 	in.Place.Country = strings.ToUpper(strings.TrimSpace(in.Place.Country))
@@ -137,6 +142,9 @@ func (in *Incident) Validate() error {
 	errs.MaxLength("summary", in.Summary, 50000)
 	if in.SituationID != "" && !record.ValidID(in.SituationID) {
 		errs.Add("situation_id", "invalid_id", "%q is not a record ID", in.SituationID)
+	}
+	if in.CaseID != "" && !record.ValidID(in.CaseID) {
+		errs.Add("case_id", "invalid_id", "%q is not a case ID", in.CaseID)
 	}
 	errs = append(errs, in.Place.validate()...)
 	errs = append(errs, in.Date.Validate("date.")...)

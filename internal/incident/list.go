@@ -238,6 +238,9 @@ func (s *Store) conditions(ctx context.Context, f Filter) ([]string, []any, erro
 	var where, actWhere []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if c, ok := CaseCondition(ctx, "i.case_id", arg); ok {
+		where = append(where, c)
+	}
 	if f.SituationID != "" {
 		where = append(where, `i.situation_id = `+arg(f.SituationID))
 	}
@@ -318,7 +321,12 @@ func (s *Store) Each(ctx context.Context, fn func(*Incident) error) error {
 func each(ctx context.Context, q db.Querier, fn func(*Incident) error) error {
 	after := ""
 	for {
-		rows, err := q.Query(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id > $1 ORDER BY i.id LIMIT 500`, after)
+		args := []any{after}
+		cond := ""
+		if c, ok := CaseCondition(ctx, "i.case_id", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+			cond = " AND " + c
+		}
+		rows, err := q.Query(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id > $1`+cond+` ORDER BY i.id LIMIT 500`, args...)
 		if err != nil {
 			return fmt.Errorf("read incidents: %w", err)
 		}
@@ -354,10 +362,35 @@ func each(ctx context.Context, q db.Querier, fn func(*Incident) error) error {
 // party pages and lists.
 func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) {
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(DISTINCT a.incident_id) FROM acts a
-		JOIN act_perpetrators p ON p.act_id = a.id WHERE p.party_id IN (`+party.SubtreeSQL("$1")+`)`, partyID).Scan(&n)
+	args := []any{partyID}
+	query := `SELECT COUNT(DISTINCT a.incident_id) FROM acts a
+		JOIN act_perpetrators p ON p.act_id = a.id WHERE p.party_id IN (` + party.SubtreeSQL("$1") + `)`
+	if c, ok := CaseCondition(ctx, "i.case_id", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+		query = strings.Replace(query, ` WHERE`, ` JOIN incidents i ON i.id = a.incident_id WHERE `+c+` AND`, 1)
+	}
+	err := s.db.QueryRow(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count incidents of party %s: %w", partyID, err)
 	}
 	return n, nil
+}
+
+// CaseCondition is the SQL condition keeping rows whose case (column)
+// the cases ctx is restricted to include, with its arguments added by
+// arg; ok is false for an unrestricted context, which needs none. Queries
+// that reach incidents from elsewhere (a victim's acts, evidence linked to
+// incidents) use it to stay within the asker's cases.
+func CaseCondition(ctx context.Context, column string, arg func(any) string) (cond string, ok bool) {
+	ids, restricted := record.CaseScope(ctx)
+	if !restricted {
+		return "", false
+	}
+	if len(ids) == 0 {
+		return "1 = 0", true
+	}
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		ph[i] = arg(id)
+	}
+	return column + " IN (" + strings.Join(ph, ", ") + ")", true
 }

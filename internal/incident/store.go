@@ -36,18 +36,18 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
-		searchDocument(in)}
+		db.NullIfEmpty(in.CaseID), searchDocument(in)}
 	const insert = `INSERT INTO incidents (id, title, summary, situation_id, place_name, place_admin_area,
 		place_country, latitude, longitude, location_precision, date_start, date_end, date_precision, context,
-		status, version, created_at, created_by, updated_at, updated_by`
+		status, version, created_at, created_by, updated_at, updated_by, case_id`
 	var err error
 	if tx.Dialect() == db.Postgres {
 		_, err = tx.Exec(ctx, insert+`, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15, $16, $17, $18, $19, $20, to_tsvector('simple', $21))`, args...)
+			$14, $15, $16, $17, $18, $19, $20, $21, to_tsvector('simple', $22))`, args...)
 	} else {
 		var rowid int64
 		err = tx.QueryRow(ctx, insert+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15, $16, $17, $18, $19, $20) RETURNING rowid`, args[:20]...).Scan(&rowid)
+			$14, $15, $16, $17, $18, $19, $20, $21) RETURNING rowid`, args[:21]...).Scan(&rowid)
 		if err == nil {
 			err = indexSQLite(ctx, tx, rowid, in)
 		}
@@ -72,11 +72,15 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		return err
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := checkReferences(ctx, tx, in); err != nil {
+		previous, err := get(ctx, tx, in.ID)
+		if err == nil && !record.CaseAllowed(ctx, previous.CaseID) {
+			// Outside the cases of whoever asks: as if it did not exist.
+			err = fmt.Errorf("incident %s: %w", in.ID, db.ErrNotFound)
+		}
+		if err != nil {
 			return err
 		}
-		previous, err := get(ctx, tx, in.ID)
-		if err != nil {
+		if err := checkReferences(ctx, tx, in); err != nil {
 			return err
 		}
 		read := in.Version
@@ -84,14 +88,14 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		args := []any{in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
 			in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
-			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read}
+			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read, db.NullIfEmpty(in.CaseID)}
 		update := `UPDATE incidents SET title = $1, summary = $2, situation_id = $3, place_name = $4,
 			place_admin_area = $5, place_country = $6, latitude = $7, longitude = $8, location_precision = $9,
 			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
-			updated_at = $16, updated_by = $17`
+			updated_at = $16, updated_by = $17, case_id = $20`
 		update += ` WHERE id = $18 AND version = $19`
 		if tx.Dialect() == db.Postgres {
-			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $20) WHERE`, 1)
+			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $21) WHERE`, 1)
 			args = append(args, searchDocument(in))
 		}
 		if err := record.UpdateRow(ctx, tx, "incidents", &in.Meta, update+` RETURNING created_at, created_by`, args...); err != nil {
@@ -158,6 +162,20 @@ func checkReferences(ctx context.Context, tx *db.Tx, in *Incident) error {
 		}
 		return err
 	}
+	// Whoever is restricted to cases files incidents only in their own: a
+	// case they are not a member of is refused without saying whether it
+	// exists.
+	_, restricted := record.CaseScope(ctx)
+	switch {
+	case in.CaseID == "" && restricted:
+		errs.Add("case_id", "required", "is required: choose one of the cases you work on")
+	case in.CaseID != "" && !record.CaseAllowed(ctx, in.CaseID):
+		errs.Add("case_id", "not_allowed", "is not one of the cases you work on")
+	case in.CaseID != "":
+		if err := check("case_id", "cases", in.CaseID); err != nil {
+			return err
+		}
+	}
 	if in.SituationID != "" {
 		if err := check("situation_id", "situations", in.SituationID); err != nil {
 			return err
@@ -180,7 +198,7 @@ func checkReferences(ctx context.Context, tx *db.Tx, in *Incident) error {
 	return errs.Err()
 }
 
-var referenceNouns = map[string]string{"situations": "situation", "parties": "party", "sources": "source"}
+var referenceNouns = map[string]string{"situations": "situation", "parties": "party", "sources": "source", "cases": "case"}
 
 func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 	for i := range in.Acts {
@@ -225,21 +243,21 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 
 const columns = `i.id, i.title, i.summary, i.situation_id, i.place_name, i.place_admin_area, i.place_country,
 	i.latitude, i.longitude, i.location_precision, i.date_start, i.date_end, i.date_precision, i.context,
-	i.status, i.version, i.created_at, i.created_by, i.updated_at, i.updated_by`
+	i.status, i.version, i.created_at, i.created_by, i.updated_at, i.updated_by, i.case_id`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scan(r rowScanner) (*Incident, error) {
 	var in Incident
-	var situation sql.NullString
+	var situation, caseID sql.NullString
 	var lat, lon sql.NullFloat64
 	var created, updated string
 	if err := r.Scan(&in.ID, &in.Title, &in.Summary, &situation, &in.Place.Name, &in.Place.AdminArea,
 		&in.Place.Country, &lat, &lon, &in.Place.Precision, &in.Date.Start, &in.Date.End, &in.Date.Precision,
-		&in.Context, &in.Status, &in.Version, &created, &in.CreatedBy, &updated, &in.UpdatedBy); err != nil {
+		&in.Context, &in.Status, &in.Version, &created, &in.CreatedBy, &updated, &in.UpdatedBy, &caseID); err != nil {
 		return nil, err
 	}
-	in.SituationID = situation.String
+	in.SituationID, in.CaseID = situation.String, caseID.String
 	if lat.Valid && lon.Valid {
 		in.Place.Latitude, in.Place.Longitude = &lat.Float64, &lon.Float64
 	}
@@ -259,8 +277,51 @@ func init() {
 	})
 }
 
-// Get returns one incident with its acts and information links.
-func (s *Store) Get(ctx context.Context, id string) (*Incident, error) { return get(ctx, s.db, id) }
+// Get returns one incident with its acts and information links. An
+// incident outside the cases ctx is restricted to is db.ErrNotFound, as if
+// it did not exist.
+func (s *Store) Get(ctx context.Context, id string) (*Incident, error) {
+	in, err := get(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if !record.CaseAllowed(ctx, in.CaseID) {
+		return nil, fmt.Errorf("incident %s: %w", id, db.ErrNotFound)
+	}
+	return in, nil
+}
+
+// CaseOf returns the case an incident belongs to ("" for none), whether or
+// not ctx reaches it: for access checks, which must tell "not yours" from
+// "no such incident" without saying which to the asker.
+func (s *Store) CaseOf(ctx context.Context, id string) (string, error) { return CaseOf(ctx, s.db, id) }
+
+// CaseOf is Store.CaseOf inside a transaction or on any querier.
+func CaseOf(ctx context.Context, q db.Querier, id string) (string, error) {
+	var caseID sql.NullString
+	err := q.QueryRow(ctx, `SELECT case_id FROM incidents WHERE id = $1`, id).Scan(&caseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", db.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the case of incident %s: %w", id, err)
+	}
+	return caseID.String, nil
+}
+
+// CaseOfAct returns the incident an act belongs to and that incident's case.
+func CaseOfAct(ctx context.Context, q db.Querier, actID string) (incidentID, caseID string, err error) {
+	var c sql.NullString
+	err = q.QueryRow(ctx, `SELECT i.id, i.case_id FROM acts a JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1`,
+		actID).Scan(&incidentID, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", db.ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("read the case of act %s: %w", actID, err)
+	}
+	return incidentID, c.String, nil
+}
 
 func get(ctx context.Context, q db.Querier, id string) (*Incident, error) {
 	in, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM incidents i WHERE i.id = $1`, id))

@@ -45,17 +45,21 @@ func TestServerCheckpointsAndWitnesses(t *testing.T) {
 	}()
 	addr := <-ready
 
-	// Wait (bounded) for the first periodic checkpoint; no timing is asserted.
+	// Wait (bounded) for the first periodic checkpoint and its publication,
+	// which follows it; no timing is asserted.
 	var cp audit.Checkpoint
+	var witnesses []audit.Witness
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cp, err = audit.LatestCheckpoint(ctx, a.DB); err == nil {
+		if cp, err = audit.LatestCheckpoint(ctx, a.DB); err != nil {
+			continue
+		}
+		if witnesses, err = audit.Witnesses(ctx, a.DB); err == nil && len(witnesses) == 1 && witnesses[0].PublishedSize == 1 {
 			break
 		}
 	}
 	if cp.Size != 1 {
 		t.Fatalf("no checkpoint of the one write: %+v (%v)", cp, err)
 	}
-	witnesses, err := audit.Witnesses(ctx, a.DB)
 	if err != nil || len(witnesses) != 1 || witnesses[0].PublishedSize != 1 {
 		t.Fatalf("witness after the checkpoint: %+v (%v)", witnesses, err)
 	}

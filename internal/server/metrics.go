@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,20 +45,37 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
+// routeKey holds, in a request's context, where the access guard notes
+// the pattern of the route it matched: the API and the web interface have
+// muxes of their own, behind middleware that copies the request, so the
+// outer request's Pattern names only their mount point.
+type routeKey struct{}
+
+// route notes the pattern of the route serving r (authz.Guard.Observe).
+func (m *metrics) route(r *http.Request, pattern string) {
+	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+		*p = pattern
+	}
+}
+
 func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := record(w)
+		route := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
 		next.ServeHTTP(rec, r)
-		route := r.Pattern // set by the mux on this request when a route matched
-		if route == "" {
-			route = "unmatched"
+		if *route == "" {
+			*route = r.Pattern // set by the outer mux on this request
+		}
+		if *route == "" {
+			*route = "unmatched"
 		}
 		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(*route, r.Method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(*route, r.Method).Observe(time.Since(start).Seconds())
 	})
 }

@@ -8,10 +8,15 @@ import (
 )
 
 // securityHeaders sets the headers every response needs. The policy allows
-// no inline script or style, so an injected snippet cannot run.
-func securityHeaders(next http.Handler) http.Handler {
+// no inline script or style, so an injected snippet cannot run. Served over
+// https (itself or through a proxy), browsers are told to come back only
+// over https (HSTS).
+func securityHeaders(next http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -29,9 +34,9 @@ func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxRecordBody)
 		switch p := r.URL.Path; {
-		case p == "/api/v1/import" || p == "/transfer" || strings.HasPrefix(p, "/transfer/"):
+		case isImport(p):
 			limit = maxImportBody
-		case p == "/api/v1/evidence" || strings.HasPrefix(p, "/api/v1/uploads/") || strings.HasPrefix(p, "/uploads/"):
+		case isEvidenceUpload(p):
 			// Evidence streams to the store in constant memory, whatever its size.
 			limit = maxEvidenceBody
 		}
@@ -45,6 +50,53 @@ func limitBodies(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Deadlines for reading a request's body and writing its answer, per kind
+// of route: a form or a record must arrive within minutes, while an import,
+// an evidence upload or a download of a video may take hours over a slow
+// link. (A client gets 10 seconds for its headers, whatever the route.)
+const (
+	readDeadline         = 5 * time.Minute
+	writeDeadline        = 10 * time.Minute
+	importDeadline       = 30 * time.Minute
+	longTransferDeadline = 24 * time.Hour
+)
+
+// deadlines sets the request's read and write deadlines by what it does.
+func deadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		read, write := readDeadline, writeDeadline
+		switch p := r.URL.Path; {
+		case isImport(p):
+			read, write = importDeadline, importDeadline
+		case isEvidenceUpload(p):
+			read, write = longTransferDeadline, longTransferDeadline
+		case isLongDownload(p):
+			write = longTransferDeadline
+		}
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		// A writer without deadlines (in tests) serves without them.
+		rc.SetReadDeadline(now.Add(read))
+		rc.SetWriteDeadline(now.Add(write))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isImport(p string) bool {
+	return p == "/api/v1/import" || p == "/transfer" || strings.HasPrefix(p, "/transfer/")
+}
+
+func isEvidenceUpload(p string) bool {
+	return p == "/api/v1/evidence" || strings.HasPrefix(p, "/api/v1/uploads/") || strings.HasPrefix(p, "/uploads/")
+}
+
+// isLongDownload: whole-record exports, court bundles and evidence files.
+func isLongDownload(p string) bool {
+	return p == "/api/v1/export" || strings.HasPrefix(p, "/transfer/export") ||
+		(strings.HasPrefix(p, "/api/v1/incidents/") && strings.HasSuffix(p, "/bundle")) ||
+		((strings.HasPrefix(p, "/api/v1/evidence/") || strings.HasPrefix(p, "/evidence/")) && strings.HasSuffix(p, "/content"))
 }
 
 // recoverPanics turns a panic into a plain 500: the client learns nothing of

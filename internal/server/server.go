@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/api"
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/authz"
 	"github.com/dossier-org/dossier/internal/web"
 )
 
@@ -31,6 +35,26 @@ type Options struct {
 	// checkpoint published to the witnesses, when it has grown; 1 minute
 	// by default, negative for never.
 	CheckpointEvery time.Duration
+
+	// TLSCert and TLSKey are PEM files: the server then speaks https only
+	// (TLS 1.2 or later), and reads them again when they change on disk.
+	TLSCert, TLSKey string
+	// BehindProxy says an HTTPS reverse proxy on this machine or network
+	// terminates TLS in front of the server: cookies are marked Secure, and
+	// a client's address (for login rate limits) is the last one the proxy
+	// appended to X-Forwarded-For.
+	BehindProxy bool
+	// InsecureCookies drops Secure (and the __Host- prefix) from the
+	// session cookies, for a server reached over plain http on this
+	// computer only. Run sets it itself: only for a loopback address
+	// without TLS and without a proxy.
+	InsecureCookies bool
+	// MetricsToken, if set, is the bearer token /metrics asks for; without
+	// one /metrics is not served.
+	MetricsToken string
+	// SessionPurgeEvery is how often ended sessions are deleted; 15 minutes
+	// by default, negative for never.
+	SessionPurgeEvery time.Duration
 }
 
 // Limits on request bodies: records are small, imports can be large.
@@ -41,33 +65,64 @@ const (
 	maxEvidenceBody = 64 << 30
 )
 
-// New builds the handler for every route.
-func New(a *app.App, opts Options) (http.Handler, error) {
+// Handler serves every route, and knows which it registered.
+type Handler struct {
+	http.Handler
+	guard    *authz.Guard
+	accounts *account.Store
+}
+
+// Routes lists every route registered, each with its access rule: the
+// server's own, the API's and the web interface's.
+func (h *Handler) Routes() []authz.Route { return h.guard.Routes() }
+
+// Accounts is the account store the server logs people in with.
+func (h *Handler) Accounts() *account.Store { return h.accounts }
+
+// New builds the handler for every route. Every route is declared in the
+// access table (internal/authz) and guarded by it; the JSON API and the
+// web interface learn who calls from the session cookie or API token
+// (account.Store.Authenticate).
+func New(a *app.App, opts Options) (*Handler, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	ui, err := web.New(a)
+	accountOpts := account.Options{InsecureCookies: opts.InsecureCookies}
+	if a.Sealer != nil {
+		accountOpts.Sealer = a.Sealer
+	}
+	accounts := account.NewStore(a.DB, accountOpts)
+	m := newMetrics(a)
+	guard := authz.NewGuard(a, logger)
+	guard.Observe = m.route
+	setup := &firstRun{accounts: accounts}
+	clientIP := peerIP
+	if opts.BehindProxy {
+		clientIP = forwardedIP
+	}
+	ui, err := web.NewGuarded(a, web.Access{Guard: guard, Accounts: accounts, ClientIP: clientIP, NeedsAdmin: setup.needed})
 	if err != nil {
 		return nil, fmt.Errorf("load the web UI: %w", err)
 	}
-	m := newMetrics(a)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(a))
-	mux.Handle("/", ui)
-	mux.HandleFunc("GET /healthz", health(a))
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("/api/v1/", setup.api(apiCrossOrigin(accounts.Authenticate(api.NewGuarded(a, guard)))))
+	mux.Handle("/", accounts.Authenticate(ui))
+	own := func(pattern string, h http.Handler) { mux.Handle(pattern, guard.Wrap(plainRefusals{}, pattern, h)) }
+	own("GET /healthz", health(a))
+	own("GET /metrics", metricsToken(opts.MetricsToken, m.handler()))
 	if a.WitnessKey != nil {
 		// C2SP tlog-witness: partners' logs this Dossier was told to trust.
-		mux.Handle("POST /witness/add-checkpoint", audit.WitnessHandler(a.DB, a.WitnessKey))
+		own("POST /witness/add-checkpoint", audit.WitnessHandler(a.DB, a.WitnessKey))
 	}
 	var h http.Handler = mux
 	h = limitBodies(h)
+	h = deadlines(h)
 	h = m.instrument(h)
-	h = securityHeaders(h)
+	h = securityHeaders(h, opts.TLSCert != "" || opts.BehindProxy)
 	h = recoverPanics(h, logger)
 	h = accessLog(h, logger)
-	return h, nil
+	return &Handler{Handler: h, guard: guard, accounts: accounts}, nil
 }
 
 // health answers whether the database is reachable and which schema it has.
@@ -89,43 +144,77 @@ func health(a *app.App) http.HandlerFunc {
 	}
 }
 
+// ErrPlainHTTP refuses to serve plain http to the network.
+var ErrPlainHTTP = errors.New("plain http would carry passwords and sessions in clear")
+
 // Run serves until ctx is cancelled, then shuts down gracefully, letting
-// requests in flight finish.
+// requests in flight finish. It refuses to serve plain http to the network:
+// sessions would cross it in clear.
 func Run(ctx context.Context, a *app.App, opts Options) error {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:8080"
 	}
+	if (opts.TLSCert == "") != (opts.TLSKey == "") {
+		return errors.New("give both a TLS certificate and its key, or neither")
+	}
+	tlsOn := opts.TLSCert != ""
+	if !tlsOn && !opts.BehindProxy {
+		if !loopback(opts.Addr) {
+			return fmt.Errorf("%s is reachable from other computers, and %w: give a TLS certificate and key, "+
+				"or put an HTTPS proxy in front and say so (docs/security.md), or listen on 127.0.0.1", opts.Addr, ErrPlainHTTP)
+		}
+		// Over plain http on this computer only: browsers would refuse a
+		// Secure cookie from http://127.0.0.1 in some cases.
+		opts.InsecureCookies = true
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	h, err := New(a, opts)
 	if err != nil {
 		return err
+	}
+	var certs *certificates
+	if tlsOn {
+		if certs, err = loadCertificates(opts.TLSCert, opts.TLSKey); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler: h,
+		// A client gets 10 seconds to send its headers (slow-loris
+		// attacks); reading a body and writing an answer have deadlines
+		// per route (deadlines in middleware.go).
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Minute, // large imports over slow links
-		WriteTimeout:      30 * time.Minute, // large exports
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if certs != nil {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.get}
 	}
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	checkpointsDone := make(chan struct{})
 	go func() {
-		defer close(checkpointsDone)
-		checkpointPeriodically(ctx, a, opts.CheckpointEvery, logger)
+		if certs != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
 	}()
-	defer func() { <-checkpointsDone }()
+	// Background work stops with the server, whichever way it stops.
+	background, stopBackground := context.WithCancel(ctx)
+	var work sync.WaitGroup
+	work.Go(func() { checkpointPeriodically(background, a, opts.CheckpointEvery, logger) })
+	work.Go(func() { purgeSessionsPeriodically(background, h.accounts, opts.SessionPurgeEvery, logger) })
+	defer func() { stopBackground(); work.Wait() }()
 	select {
 	case err := <-errc:
 		return err
@@ -140,6 +229,19 @@ func Run(ctx context.Context, a *app.App, opts Options) error {
 		return err
 	}
 	return nil
+}
+
+// loopback reports whether addr listens on this computer only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkpointPeriodically signs a checkpoint of the audit log whenever it has

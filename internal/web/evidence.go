@@ -70,7 +70,7 @@ func uploadDir(d *db.DB) string {
 	return filepath.Join("dossier-data", "uploads")
 }
 
-func (h *handler) evidenceRoutes(mux *http.ServeMux) {
+func (h *handler) evidenceRoutes(mux *router) {
 	if h.evidence == nil {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/record"
@@ -153,6 +154,18 @@ type base struct {
 	Nav       string // the section the page belongs to
 	Here      string // this page's URL, to come back to after switching language
 	Flash     string // catalog key of a one-time notice
+	// Principal is who is logged in (nil for nobody), RoleLabel their role
+	// in words, for the account menu (login.go).
+	Principal *account.Principal
+	RoleLabel string
+	guarded   bool // pages are behind access control
+}
+
+// Can reports whether the page's viewer may use what needs the permission,
+// so the layout offers only the sections they may open. Without access
+// control every section is offered.
+func (b base) Can(perm string) bool {
+	return !b.guarded || b.Principal.Can(account.Permission(perm))
 }
 
 // page lets render fill the layout's part of any page's data.
@@ -169,7 +182,12 @@ func (h *handler) localizer(r *http.Request) *localizer {
 // first, so a template error becomes a clean 500 rather than half a page.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, view, nav string, data page) {
 	l := negotiate(r)
-	data.setBase(base{Lang: l, Languages: languages, Nav: nav, Here: r.URL.RequestURI(), Flash: takeFlash(w, r)})
+	b := base{Lang: l, Languages: languages, Nav: nav, Here: r.URL.RequestURI(), Flash: takeFlash(w, r),
+		guarded: h.access.Guard != nil}
+	if p, ok := account.PrincipalFrom(r.Context()); ok {
+		b.Principal, b.RoleLabel = p, h.localizer(r).T("role."+string(p.Role))
+	}
+	data.setBase(b)
 	t := h.views.pages[l.Code][view]
 	if t == nil {
 		slog.Error("web: no such view", "view", view)

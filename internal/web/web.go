@@ -10,15 +10,20 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/authz"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
-// actor names the web interface in the revision history until accounts exist.
+// actor names the web interface in the revision history of writes made
+// without a logged-in user: the pages without access control (New), in
+// tests. Behind the server's access control, writes are the user's.
 const actor = "web"
 
 // handler serves every page.
@@ -29,11 +34,38 @@ type handler struct {
 	staticTag string          // cache-busting version of the static files
 	evidence  *evidence.Store // nil when the Dossier keeps no evidence files
 	uploads   http.Handler    // resumable uploads of evidence (evidence.go)
+	access    Access
 }
 
-// New builds the web interface for a; it fails if a template or a
-// translation catalog does not load.
-func New(a *app.App) (http.Handler, error) {
+// Access is how the interface knows who is using it.
+type Access struct {
+	// Guard enforces the access table (internal/authz) on every page; nil
+	// serves every page to anyone (tests of the pages themselves).
+	Guard *authz.Guard
+	// Accounts logs people in and out; the App's when nil.
+	Accounts *account.Store
+	// ClientIP is the address a request came from, for login rate limits;
+	// the connection's peer when nil.
+	ClientIP func(*http.Request) string
+	// NeedsAdmin, when set, reports that the installation has no
+	// administrator yet: every page then says how to create one instead.
+	NeedsAdmin func(context.Context) (bool, error)
+}
+
+// New builds the web interface for a without access control, for tests of
+// the pages; it fails if a template or a translation catalog does not load.
+func New(a *app.App) (http.Handler, error) { return NewGuarded(a, Access{}) }
+
+// NewGuarded builds the web interface with every page behind the access
+// guard. The server mounts it inside account.Store.Authenticate, which
+// names the caller.
+func NewGuarded(a *app.App, access Access) (http.Handler, error) {
+	if access.Accounts == nil {
+		access.Accounts = a.Accounts
+	}
+	if access.ClientIP == nil {
+		access.ClientIP = peerIP
+	}
 	cats, err := loadCatalogs(translationFiles)
 	if err != nil {
 		return nil, err
@@ -46,23 +78,45 @@ func New(a *app.App) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{app: a, views: v, catalogs: cats, staticTag: tag}
+	h := &handler{app: a, views: v, catalogs: cats, staticTag: tag, access: access}
 	if err := h.openEvidence(); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	h.routes(mux)
+	h.routes(&router{mux: mux, guard: access.Guard, refusals: h})
+	var pages http.Handler = mux
+	if access.NeedsAdmin != nil {
+		pages = h.setupGate(access.NeedsAdmin, mux)
+	}
 	// Browsers say where a request comes from: refuse state-changing
 	// requests sent by other sites (CSRF) without tokens in every form.
-	return http.NewCrossOriginProtection().Handler(mux), nil
+	return http.NewCrossOriginProtection().Handler(pages), nil
 }
 
-func (h *handler) routes(mux *http.ServeMux) {
+// router registers the interface's routes, each behind the access guard
+// when there is one; the guard remembers them for the access-matrix test.
+type router struct {
+	mux      *http.ServeMux
+	guard    *authz.Guard
+	refusals authz.Face
+}
+
+func (rt *router) Handle(pattern string, h http.Handler) {
+	if rt.guard != nil {
+		h = rt.guard.Wrap(rt.refusals, pattern, h)
+	}
+	rt.mux.Handle(pattern, h)
+}
+
+func (rt *router) HandleFunc(pattern string, fn func(http.ResponseWriter, *http.Request)) {
+	rt.Handle(pattern, http.HandlerFunc(fn))
+}
+
+func (h *handler) routes(mux *router) {
 	mux.Handle("GET /static/", staticHandler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/incidents", http.StatusSeeOther)
-	})
+	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("POST /language", h.setLanguage)
+	h.loginRoutes(mux)
 
 	mux.HandleFunc("GET /incidents", h.incidentList)
 	mux.HandleFunc("GET /incidents/new", h.incidentNew)
@@ -113,8 +167,12 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("/", h.notFound)
 }
 
-// writer is the context of every write made through the interface.
+// writer is the context of every write made through the interface: the
+// logged-in user's (account.Store.Authenticate names them), or "web".
 func writer(r *http.Request) context.Context {
+	if record.HasActor(r.Context()) {
+		return r.Context()
+	}
 	return record.WithActor(r.Context(), actor)
 }
 
@@ -148,10 +206,17 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.renderError(w, r, http.StatusInternalServerError)
 }
 
-// localPath keeps a redirect target on this site.
+// localPath keeps a redirect target on this site: a path of this server,
+// never another host (//host, /\host, or such a path hidden behind
+// characters browsers strip), else the home page.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/incidents"
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00\t\n\r") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") {
+		return "/"
 	}
 	return p
 }

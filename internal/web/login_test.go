@@ -1,0 +1,39 @@
+package web
+
+import "testing"
+
+// The account pages name roles and permissions by keys computed from their
+// values: every one must be in every catalog.
+func TestAccountCatalogKeys(t *testing.T) {
+	cats := mustCatalogs(t)
+	for _, key := range append(roleKeys(), permissionKeys()...) {
+		for _, l := range languages {
+			if m, ok := cats[l.Code][key]; !ok || m.Text == "" {
+				t.Errorf("%s: no message %q", l.Code, key)
+			}
+		}
+	}
+}
+
+// After logging in (or switching language) the browser goes back only to a
+// path of this site.
+func TestReturnTo(t *testing.T) {
+	for _, c := range []struct{ next, want string }{
+		{"/incidents?q=Nova", "/incidents?q=Nova"},
+		{"/evidence/0190b5a4-7c7e-7b4e-9b0e-3c1a2b3c4d5e", "/evidence/0190b5a4-7c7e-7b4e-9b0e-3c1a2b3c4d5e"},
+		{"", "/"},
+		{"https://evil.example/", "/"},
+		{"//evil.example/", "/"},
+		{"/\\evil.example/", "/"},
+		{"/\t/evil.example/", "/"},
+		{"/%2F/evil.example", "/"}, // decodes to //evil.example: refused to be safe
+		{"javascript:alert(1)", "/"},
+		{"/login", "/"},
+		{"/login/code?next=/x", "/"},
+		{"/logout", "/"},
+	} {
+		if got := returnTo(c.next); got != c.want {
+			t.Errorf("returnTo(%q) = %q, want %q", c.next, got, c.want)
+		}
+	}
+}
