@@ -614,6 +614,8 @@ func document() obj {
 		"parameters": []any{
 			format("The body's format; taken from Content-Type when not given."),
 			queryParam("partial", "Store the good rows even when some are rejected.", obj{"type": "boolean", "default": false}),
+			queryParam("case", "The case (ID) to file imported incidents in when they name none; one of the caller's cases. "+
+				"Through the server an incident must belong to one of the caller's cases.", obj{"type": "string", "format": "uuid"}),
 		},
 		"requestBody": obj{"required": true, "content": obj{
 			"application/json": obj{"schema": obj{"type": "object", "description": "A Dossier JSON document (see GET /export?format=json)."}},

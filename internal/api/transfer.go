@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -45,11 +46,19 @@ func rejectionsOf(rs []transfer.Rejection) []rejection {
 // rejected row when nothing was.
 func importRecords(a *app.App) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q := newQuery(r, "format", "partial")
+		q := newQuery(r, "format", "partial", "case")
 		format := oneOf(q, "format", formats)
 		partial := q.boolean("partial")
+		caseID := q.id("case")
+		if caseID != "" && record.ValidID(caseID) && !record.CaseAllowed(r.Context(), caseID) {
+			q.errs.Add("case", "not_allowed", "is not one of the cases you work on")
+		}
 		if err := q.err(); err != nil {
 			return err
+		}
+		ctx := r.Context()
+		if caseID != "" {
+			ctx = record.WithDefaultCase(ctx, caseID)
 		}
 		// transfer picks the format from a file name's extension.
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -73,7 +82,7 @@ func importRecords(a *app.App) handlerFunc {
 				Detail: "Send the import as " + accepted + " (Content-Type header)."}
 		}
 		body := http.MaxBytesReader(w, r.Body, maxImportBody)
-		report, err := transfer.ImportReader(r.Context(), a, body, name, transfer.Options{Partial: partial})
+		report, err := transfer.ImportReader(ctx, a, body, name, transfer.Options{Partial: partial})
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			var pathErr *fs.PathError

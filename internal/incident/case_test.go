@@ -109,10 +109,31 @@ func TestCaseScope(t *testing.T) {
 			if !slices.Equal(each, []string{"Nova festival"}) {
 				t.Errorf("Each in one case: %q", each)
 			}
+			coded := &incident.Incident{Title: "A coded victim", CaseID: darfur.ID, Acts: []incident.Act{{
+				ViolationType: incident.Rape, Victim: incident.Victim{Code: "SYN-0042"}}}}
+			if err := f.store.Create(f.ctx, coded); err != nil {
+				t.Fatal(err)
+			}
+			for ctx, want := range map[context.Context]int{f.ctx: 1, octoberOnly: 0} {
+				if acts, err := incident.ActsOfVictim(ctx, d, "SYN-0042"); err != nil || len(acts) != want {
+					t.Errorf("ActsOfVictim: %d acts, %v; want %d", len(acts), err, want)
+				}
+			}
 			for ctx, want := range map[context.Context]int{f.ctx: 2, octoberOnly: 0} {
 				if n, err := f.store.CountForParty(ctx, f.rsf.ID); err != nil || n != want {
 					t.Errorf("CountForParty(RSF) = %d, %v; want %d", n, err, want)
 				}
+			}
+		})
+
+		t.Run("an import names the case once", func(t *testing.T) {
+			in := &incident.Incident{Title: "Imported without a case"}
+			ctx := record.WithDefaultCase(octoberOnly, october.ID)
+			if err := d.Write(ctx, func(tx *db.Tx) error { return incident.Insert(ctx, tx, in) }); err != nil {
+				t.Fatal(err)
+			}
+			if in.CaseID != october.ID {
+				t.Errorf("filed in %q, want the default case", in.CaseID)
 			}
 		})
 

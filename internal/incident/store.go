@@ -22,8 +22,12 @@ func (s *Store) Create(ctx context.Context, in *Incident) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error { return Insert(ctx, tx, in) })
 }
 
-// Insert stores a new incident inside tx.
+// Insert stores a new incident inside tx. One that names no case is filed
+// in the case the context gives for new records (record.WithDefaultCase).
 func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
+	if in.CaseID == "" {
+		in.CaseID = record.DefaultCase(ctx)
+	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return err

@@ -26,9 +26,15 @@ func ActsOfVictim(ctx context.Context, q db.Querier, code string) ([]VictimAct, 
 	if code == "" {
 		return out, nil
 	}
+	// Only the acts of incidents in the asker's cases (record.RestrictToCases).
+	args := []any{code}
+	inCases := ""
+	if c, ok := CaseCondition(ctx, "i.case_id", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+		inCases = " AND " + c
+	}
 	rows, err := q.Query(ctx, `SELECT i.id, i.title, i.date_start, i.date_end, i.date_precision, i.status, a.id, a.violation_type
 		FROM acts a JOIN incidents i ON i.id = a.incident_id
-		WHERE a.victim_code = $1 ORDER BY i.date_start, i.id, a.seq`, code)
+		WHERE a.victim_code = $1`+inCases+` ORDER BY i.date_start, i.id, a.seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read the acts of a victim: %w", err)
 	}

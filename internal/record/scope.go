@@ -34,6 +34,20 @@ func CaseScope(ctx context.Context) (ids []string, restricted bool) {
 	return slices.Clone(s.cases), true
 }
 
+type defaultCaseKey struct{}
+
+// WithDefaultCase returns ctx filing the new records it writes that name no
+// case in the case given: an import says once which case its rows are for.
+func WithDefaultCase(ctx context.Context, caseID string) context.Context {
+	return context.WithValue(ctx, defaultCaseKey{}, caseID)
+}
+
+// DefaultCase is the case WithDefaultCase gave ctx, if any.
+func DefaultCase(ctx context.Context) string {
+	id, _ := ctx.Value(defaultCaseKey{}).(string)
+	return id
+}
+
 // CaseAllowed reports whether ctx reaches a record of the case ("" for a
 // record that belongs to no case, which only an unrestricted context reaches).
 func CaseAllowed(ctx context.Context, caseID string) bool {

@@ -151,6 +151,7 @@ var enumFields = map[string]string{
 // referenceFields point at other records, shown by name.
 var referenceFields = map[string]bool{
 	"situation_id": true, "parent_id": true, "acts.perpetrators.party_id": true, "information.source_id": true,
+	"case_id": true,
 }
 
 var dayFields = map[string]bool{"date.start": true, "date.end": true, "published_on": true}
@@ -220,6 +221,10 @@ func (n *referenceNames) name(ctx context.Context, l *localizer, field, id strin
 	case "information.source_id":
 		if s, err := n.h.app.Sources.Get(ctx, id); err == nil {
 			name = s.Title
+		}
+	case "case_id":
+		if c, err := n.h.access.Accounts.Case(ctx, id); err == nil {
+			name = c.Name
 		}
 	}
 	n.cache[id] = name

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/record"
@@ -23,6 +24,7 @@ type incidentForm struct {
 	ID                                      string
 	Version                                 int
 	Title, Summary, SituationID             string
+	CaseID                                  string
 	PlaceName, PlaceAdminArea, PlaceCountry string
 	Latitude, Longitude, LocationPrecision  string
 	DatePrecision, DateStart, DateEnd       string
@@ -58,6 +60,7 @@ func newLinkForm() linkForm {
 
 func formFromIncident(in *incident.Incident) incidentForm {
 	f := incidentForm{ID: in.ID, Version: in.Version, Title: in.Title, Summary: in.Summary, SituationID: in.SituationID,
+		CaseID:    in.CaseID,
 		PlaceName: in.Place.Name, PlaceAdminArea: in.Place.AdminArea, PlaceCountry: in.Place.Country,
 		LocationPrecision: string(in.Place.Precision), DatePrecision: string(in.Date.Precision),
 		DateStart: in.Date.Start, DateEnd: in.Date.End, Context: string(in.Context), Status: string(in.Status)}
@@ -92,6 +95,7 @@ func formFromIncident(in *incident.Incident) incidentForm {
 
 func parseIncidentForm(v url.Values) incidentForm {
 	f := incidentForm{Title: v.Get("title"), Summary: v.Get("summary"), SituationID: v.Get("situation_id"),
+		CaseID:    v.Get("case_id"),
 		PlaceName: v.Get("place.name"), PlaceAdminArea: v.Get("place.admin_area"), PlaceCountry: v.Get("place.country"),
 		Latitude: strings.TrimSpace(v.Get("place.latitude")), Longitude: strings.TrimSpace(v.Get("place.longitude")),
 		LocationPrecision: v.Get("place.precision"), DatePrecision: v.Get("date.precision"),
@@ -133,7 +137,7 @@ func parseIncidentForm(v url.Values) incidentForm {
 func (f incidentForm) incident() (*incident.Incident, record.Errors) {
 	var errs record.Errors
 	in := &incident.Incident{Meta: record.Meta{ID: f.ID, Version: f.Version}, Title: f.Title, Summary: f.Summary,
-		SituationID: f.SituationID,
+		SituationID: f.SituationID, CaseID: f.CaseID,
 		Place: incident.Place{Name: f.PlaceName, AdminArea: f.PlaceAdminArea, Country: f.PlaceCountry,
 			Precision: incident.LocationPrecision(f.LocationPrecision)},
 		Date:    record.Date{Start: f.DateStart, End: f.DateEnd, Precision: record.DatePrecision(f.DatePrecision)},
@@ -273,7 +277,7 @@ func dateErrors(d record.Date, errs record.Errors) record.Errors {
 
 // incidentFieldOrder is the order of the form's inputs, so that the error
 // summary lists problems from the top of the form down.
-var incidentFieldOrder = []string{"title", "summary", "situation_id", "context", "status",
+var incidentFieldOrder = []string{"title", "summary", "case_id", "situation_id", "context", "status",
 	"date.precision", "date.start", "date.end", "place.name", "place.admin_area", "place.country",
 	"place.latitude", "place.longitude", "place.precision", "acts", "acts.id", "acts.violation_type",
 	"acts.victim.code", "acts.victim.count", "acts.victim.sex", "acts.victim.age_group", "acts.victim.status",
@@ -323,7 +327,10 @@ type incidentFormPage struct {
 	Errors   formErrors
 	Conflict *conflictView
 
-	SituationOps, PartyOps, SourceOps, ActOps                     []option
+	SituationOps, PartyOps, SourceOps, ActOps []option
+	// CaseOps are the cases the incident may be filed in: the user's own.
+	CaseOps                                                       []option
+	CaseRequired                                                  bool
 	ViolationOps, SexOps, AgeOps, VictimStatusOps                 []option
 	ContextOps, StatusOps, LocationPrecisionOps, DatePrecisionOps []option
 	ConnectionOps, ReliabilityOps                                 []option
@@ -342,6 +349,9 @@ type conflictView struct {
 func (h *handler) incidentNew(w http.ResponseWriter, r *http.Request) {
 	f := incidentForm{DatePrecision: string(record.DateDay), Context: string(incident.UnknownContext),
 		Status: string(incident.Draft), Acts: []actForm{newActForm()}}
+	if p, ok := account.PrincipalFrom(r.Context()); ok && len(p.Cases) == 1 {
+		f.CaseID = p.Cases[0] // the only case the user may file it in
+	}
 	if s := r.URL.Query().Get("situation"); record.ValidID(s) {
 		f.SituationID = s
 	}
@@ -484,6 +494,10 @@ func (h *handler) incidentFormRender(w http.ResponseWriter, r *http.Request, sta
 	}
 	var err error
 	if data.SituationOps, _, err = h.situationOptions(ctx); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if data.CaseOps, data.CaseRequired, err = h.caseOptions(ctx); err != nil {
 		h.fail(w, r, err)
 		return
 	}

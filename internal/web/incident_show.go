@@ -19,6 +19,7 @@ type incidentPage struct {
 	base
 	In        *incident.Incident
 	Situation *situation.Situation
+	CaseName  string // of the case the incident belongs to
 	Parties   map[string]*party.Party
 	Sources   map[string]*source.Source
 	ActNumber map[string]int // act ID → its number on the page
@@ -83,6 +84,15 @@ func (h *handler) incidentPage(ctx context.Context, in *incident.Incident) (*inc
 			return nil, err
 		}
 		data.Situation = s
+	}
+	if in.CaseID != "" {
+		c, err := h.access.Accounts.Case(ctx, in.CaseID)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+		if c != nil {
+			data.CaseName = c.Name
+		}
 	}
 	var sourceIDs []string
 	for i, a := range in.Acts {

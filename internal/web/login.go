@@ -305,3 +305,24 @@ func permissionKeys() []string {
 	}
 	return slices.Clip(out)
 }
+
+// caseOptions are the cases an incident may be filed in: the viewer's own,
+// and then one must be chosen; without access control, every case.
+func (h *handler) caseOptions(ctx context.Context) ([]option, bool, error) {
+	var cases []account.Case
+	var err error
+	p, restricted := account.PrincipalFrom(ctx)
+	if restricted {
+		cases, err = h.access.Accounts.CasesOf(ctx, p.User.ID)
+	} else {
+		cases, err = h.access.Accounts.Cases(ctx)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]option, len(cases))
+	for i, c := range cases {
+		out[i] = option{Value: c.ID, Label: c.Name}
+	}
+	return out, restricted, nil
+}

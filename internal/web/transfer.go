@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -17,12 +18,23 @@ type transferPage struct {
 	Report   *transfer.Report
 	FileName string
 	Partial  bool
-	Problem  string // catalog key: why the import could not run at all
-	Detail   string // the reader's own words on it, for the person who sent the file
+	// CaseOps are the cases imported incidents may be filed in (the
+	// viewer's own); CaseID is the one chosen.
+	CaseOps []option
+	CaseID  string
+	Errors  formErrors // none: the case list only offers what may be chosen
+	Problem string     // catalog key: why the import could not run at all
+	Detail  string     // the reader's own words on it, for the person who sent the file
 }
 
 func (h *handler) transferPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "transfer", "transfer", &transferPage{})
+	data := &transferPage{}
+	var err error
+	if data.CaseOps, _, err = h.caseOptions(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "transfer", "transfer", data)
 }
 
 // uploadMemory is how much of an upload is held in memory; the rest of a
@@ -46,6 +58,17 @@ func (h *handler) transferImport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer r.MultipartForm.RemoveAll()
 	data.Partial = r.FormValue("partial") == "true"
+	var err error
+	if data.CaseOps, _, err = h.caseOptions(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ctx := writer(r)
+	// Imported incidents naming no case are filed in the one chosen, if it
+	// is the viewer's.
+	if id := r.FormValue("case"); id != "" && record.ValidID(id) && record.CaseAllowed(ctx, id) {
+		data.CaseID, ctx = id, record.WithDefaultCase(ctx, id)
+	}
 	file, header, err := r.FormFile("file")
 	if err != nil {
 		data.Problem = "transfer.problem.no_file"
@@ -61,7 +84,7 @@ func (h *handler) transferImport(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "transfer", "transfer", data)
 		return
 	}
-	report, err := transfer.ImportReader(writer(r), h.app, file, data.FileName, transfer.Options{Partial: data.Partial})
+	report, err := transfer.ImportReader(ctx, h.app, file, data.FileName, transfer.Options{Partial: data.Partial})
 	if err != nil {
 		// The file could not be read at all. Its sender sees why; the log
 		// does not, as the reason may quote the file.
