@@ -13,7 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/demo"
 	"github.com/dossier-org/dossier/internal/incident"
 )
 
@@ -204,9 +206,15 @@ func (b *browser) wantText(sel string, wants ...string) {
 func TestBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t, dbtest.SQLite(t))
-	srv := httptest.NewServer(withCSP(e.h))
+	h, users := behindLogin(t, e.a)
+	srv := httptest.NewServer(withCSP(h))
 	defer srv.Close()
 	b := newBrowser(t, srv.URL)
+	b.login(users[account.Investigator])
+	sudanCase, err := e.a.Accounts.Case(e.ctx, demo.CaseSudan)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const title = "Bentiu displacement site assault"
 
@@ -216,6 +224,7 @@ func TestBrowser(t *testing.T) {
 	b.do("fill the incident",
 		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
 		chromedp.SendKeys(chromedp.CSS("#f-summary"), "Two survivors described the assault near the water point."),
+		chromedp.SetValue(chromedp.CSS("#f-case_id"), sudanCase.ID),
 		chromedp.SetValue(chromedp.CSS("#f-situation_id"), e.sudan.ID),
 		chromedp.SetValue(chromedp.CSS("#f-context"), "camp"),
 		chromedp.SetValue(chromedp.CSS("#f-date-precision"), "range"),
@@ -266,7 +275,8 @@ func TestBrowser(t *testing.T) {
 	b.wantText(".facts", "2–4 April 2024", "In a camp", "5 victims")
 	b.screenshot("02-incident-page-en")
 	list, err := e.a.Incidents.List(e.ctx, incident.Filter{Text: "Bentiu"})
-	if err != nil || list.Total != 1 || len(list.Incidents[0].Acts) != 2 || list.Incidents[0].CreatedBy != "web" {
+	if err != nil || list.Total != 1 || len(list.Incidents[0].Acts) != 2 ||
+		list.Incidents[0].CreatedBy != "user:"+users[account.Investigator].Name || list.Incidents[0].CaseID != sudanCase.ID {
 		t.Fatalf("stored: %+v, %v", list, err)
 	}
 	id := list.Incidents[0].ID

@@ -28,6 +28,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/evidence"
 )
 
@@ -56,10 +57,12 @@ var evidencePath = regexp.MustCompile(`/evidence/([0-9a-f-]{36})$`)
 func TestEvidenceBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEvidenceEnv(t)
+	h, users := behindLogin(t, e.a)
 	// The content route sets its own, stricter policy over this one.
-	srv := httptest.NewServer(withPolicy(evidenceCSP, e.h))
+	srv := httptest.NewServer(withPolicy(evidenceCSP, h))
 	defer srv.Close()
 	b := newBrowser(t, srv.URL)
+	b.login(users[account.Investigator])
 
 	// A photograph of 1.5 MB, sent in 256 KiB pieces so that the progress
 	// bar has somewhere to go.

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/evidence"
@@ -99,6 +100,19 @@ func (h *handler) subjectKind(kind string) (recordKind, bool) {
 		return evidenceLogKind, true
 	}
 	return recordKind{}, false
+}
+
+// mayRead reports whether the viewer may read records of the kind: a
+// record's title is its content.
+func mayRead(ctx context.Context, k recordKind) bool {
+	p, ok := account.PrincipalFrom(ctx)
+	if !ok {
+		return true // pages without access control (tests)
+	}
+	if k.kind == evidence.Kind {
+		return p.Can(account.ReadEvidence)
+	}
+	return p.Can(account.ReadRecords)
 }
 
 // subjectURL is the page of the record an entry is about, or "" when the
@@ -445,12 +459,22 @@ func (h *handler) logEntries(w http.ResponseWriter, r *http.Request) {
 		if len(entries) > 0 {
 			data.Kind = entries[0].Kind
 			if k, ok := h.subjectKind(data.Kind); ok && record.ValidID(subject) {
-				title, err := k.title(ctx, h, subject)
+				// The record is named only to whoever may read it, within
+				// their cases (the store answers "not found" outside them);
+				// it is "gone" only when no revision of it is left.
+				title, err := "", db.ErrNotFound
+				if mayRead(ctx, k) {
+					title, err = k.title(ctx, h, subject)
+				}
+				if errors.Is(err, db.ErrNotFound) {
+					var revs []record.Revision
+					revs, err = record.History(ctx, h.app.DB, k.kind, subject)
+					data.Gone = err == nil && len(revs) == 0
+				}
 				switch {
-				case err == nil:
+				case err == nil && title != "":
 					data.Title, data.RecordURL = title, h.subjectURL(data.Kind, subject)
-				case errors.Is(err, db.ErrNotFound):
-					data.Gone = true
+				case err == nil:
 				default:
 					h.fail(w, r, err)
 					return

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -34,12 +33,12 @@ func TestSurvivorBrowser(t *testing.T) {
 		On: "2024-03-01", Language: "ar", TakenBy: "WPA Darfur 2"}); err != nil {
 		t.Fatal(err)
 	}
-	asInvestigator := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.h.ServeHTTP(w, r.WithContext(account.WithPrincipal(r.Context(), webInvestigator)))
-	})
-	srv := httptest.NewServer(withCSP(asInvestigator))
+	h, users := behindLogin(t, s.a)
+	srv := httptest.NewServer(withCSP(h))
 	defer srv.Close()
 	b := newBrowser(t, srv.URL)
+	investigator := users[account.Investigator]
+	b.login(investigator)
 
 	b.open("/survivors/" + sv.ID)
 	if strings.Contains(b.text("main"), "Veldhollow") {
@@ -54,9 +53,6 @@ func TestSurvivorBrowser(t *testing.T) {
 		t.Errorf("the URL carries what was shown: %s", b.location())
 	}
 	b.screenshot("survivor-shown")
-
-	b.open("/survivors/" + sv.ID + "/reads")
-	b.wantText("#reads", "Preparing the referral to the legal aid clinic", "user:farah")
 
 	// The interview form: preferences first; completion refused with the reason.
 	b.open("/survivors/" + sv.ID + "/interviews/new")
@@ -80,6 +76,12 @@ func TestSurvivorBrowser(t *testing.T) {
 	b.wantText("h1", "SYN-0042")
 	b.wantText("#consent-table", "التوثيق")
 	b.screenshot("survivor-ar")
+
+	// Who read the identity, and why, is for auditors.
+	b.navigate("log out", chromedp.Click(chromedp.CSS(".account-menu__logout")))
+	b.login(users[account.Auditor])
+	b.open("/survivors/" + sv.ID + "/reads")
+	b.wantText("#reads", "Preparing the referral to the legal aid clinic", "user:"+investigator.Name)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
