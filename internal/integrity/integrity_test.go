@@ -65,7 +65,8 @@ func TestVerifyPassesOnAnIntactStore(t *testing.T) {
 		if !report.OK() {
 			t.Fatalf("an intact store failed verification:\n%v", report.Problems)
 		}
-		if report.Records < 50 || report.Revisions < report.Records || report.LogEntries != uint64(report.Revisions) || report.Checkpoints != 1 {
+		// The log holds more than the records' versions: accounts and cases.
+		if report.Records < 50 || report.Revisions < report.Records || report.LogEntries < uint64(report.Revisions) || report.Checkpoints != 1 {
 			t.Fatalf("verified too little: %+v", report)
 		}
 	})
@@ -125,11 +126,10 @@ func TestVerifyNamesWhatWasAlteredOutsideDossier(t *testing.T) {
 			}},
 		{"log entry rewritten to match the edit",
 			func(in *incident.Incident) []string {
-				return []string{`UPDATE audit_log SET entry = REPLACE(entry, '"action":"create"', '"action":"update"') WHERE idx = 3`}
+				return []string{`UPDATE audit_log SET entry = REPLACE(entry, '"action":"create"', '"action":"update"')
+					WHERE subject = '` + in.ID + `' AND version = 1`}
 			},
-			func(in *incident.Incident) string {
-				return "audit log entry 3: its text no longer matches its leaf hash"
-			}},
+			func(in *incident.Incident) string { return ": its text no longer matches its leaf hash" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
