@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,6 +47,7 @@ type acked struct {
 	situations map[string]bool // names
 	blobs      map[string]bool // SHA-256 of acknowledged uploads
 	items      map[string]bool // evidence items they created
+	refusal    string          // the first refusal, to explain a test that proves nothing
 }
 
 func (a *acked) add(set map[string]bool, key string) {
@@ -78,6 +80,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			dataDir := t.TempDir()
 			dbURL := e.url(t)
+			token, incidentID := investigatorToken(t, dataDir, dbURL)
 			got := &acked{situations: map[string]bool{}, blobs: map[string]bool{}, items: map[string]bool{}}
 			rng := rand.New(rand.NewPCG(7, uint64(len(e.name))))
 			const rounds = 6
@@ -89,7 +92,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						write(ctx, srv.base, fmt.Sprintf("r%d-w%d", round, w), w%2 == 1, got)
+						write(ctx, srv.base, token, incidentID, fmt.Sprintf("r%d-w%d", round, w), w%2 == 1, got)
 					}()
 				}
 				time.Sleep(time.Duration(150+rng.IntN(500)) * time.Millisecond)
@@ -118,7 +121,8 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 			got.mu.Lock()
 			defer got.mu.Unlock()
 			if len(got.situations) == 0 || len(got.blobs) == 0 {
-				t.Fatalf("the clients got no acknowledgement at all (%d records, %d uploads): the test proves nothing", len(got.situations), len(got.blobs))
+				t.Fatalf("the clients got no acknowledgement at all (%d records, %d uploads): the test proves nothing; first refusal: %s",
+					len(got.situations), len(got.blobs), got.refusal)
 			}
 			for name := range got.situations {
 				if !stored[name] {
@@ -150,6 +154,41 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 				len(got.situations), len(got.blobs), rounds, len(list), report.LogEntries)
 		})
 	}
+}
+
+// investigatorToken creates an administrator (the server serves nothing
+// before one exists) and an investigator, and returns an API token of the
+// investigator's.
+func investigatorToken(t *testing.T, dataDir, dbURL string) (token, incidentID string) {
+	t.Helper()
+	run := func(args ...string) string {
+		t.Helper()
+		all := []string{"--data", dataDir}
+		if dbURL != "" {
+			all = append(all, "--db", dbURL)
+		}
+		var out, errs bytes.Buffer
+		if code := cli.Main(append(all, args...), strings.NewReader(""), &out, &errs); code != 0 {
+			t.Fatalf("dossier %v: exit %d\n%s", args, code, errs.String())
+		}
+		return out.String()
+	}
+	run("user", "add", "admin", "--role", "administrator")
+	run("user", "add", "ines", "--role", "investigator")
+	run("user", "join", "ines", "Crash test", "--new")
+	var in struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(run("incident", "add", "--title", "Evidence target", "--case", "Crash test", "--json")), &in); err != nil || in.ID == "" {
+		t.Fatalf("no incident: %v", err)
+	}
+	var created struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal([]byte(run("token", "create", "--user", "ines", "--name", "crash test", "--json")), &created); err != nil || created.Token == "" {
+		t.Fatalf("no token: %v", err)
+	}
+	return created.Token, in.ID
 }
 
 type server struct {
@@ -194,7 +233,7 @@ func startServer(t *testing.T, dataDir, dbURL string) server {
 
 // write keeps writing until ctx ends or the server dies: records, or
 // evidence files through the upload API.
-func write(ctx context.Context, base, prefix string, uploads bool, got *acked) {
+func write(ctx context.Context, base, token, incidentID, prefix string, uploads bool, got *acked) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for i := 0; ctx.Err() == nil; i++ {
 		name := fmt.Sprintf("%s-%d", prefix, i)
@@ -205,21 +244,27 @@ func write(ctx context.Context, base, prefix string, uploads bool, got *acked) {
 			sum := sha256.Sum256(content)
 			sha = hex.EncodeToString(sum[:])
 			req, _ = http.NewRequestWithContext(ctx, http.MethodPost,
-				base+"/api/v1/evidence?filename="+url.QueryEscape(name+".txt")+"&sha256="+sha, bytes.NewReader(content))
+				base+"/api/v1/evidence?incident="+incidentID+"&filename="+url.QueryEscape(name+".txt")+"&sha256="+sha, bytes.NewReader(content))
 			req.Header.Set("Content-Type", "application/octet-stream")
 		} else {
 			body, _ := json.Marshal(map[string]string{"name": name, "conflict_class": "NIAC", "setting": "conflict"})
 			req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/situations", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 		}
+		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := client.Do(req)
 		if err != nil {
 			return // the server was killed
 		}
-		var item struct{ ID string }
-		decodeErr := json.NewDecoder(res.Body).Decode(&item)
+		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusCreated || decodeErr != nil {
+		var item struct{ ID string }
+		if res.StatusCode != http.StatusCreated || json.Unmarshal(body, &item) != nil {
+			got.mu.Lock()
+			if got.refusal == "" {
+				got.refusal = fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, body)
+			}
+			got.mu.Unlock()
 			continue
 		}
 		if uploads {
