@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,13 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
 func (c *cli) importCommand() *cobra.Command {
 	var partial, asJSON bool
-	var format string
+	var format, caseRef string
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Import records from a JSON file, a zip of CSV files, a directory of CSV files or one CSV file",
@@ -32,7 +35,10 @@ the --format given.
 Every rejected row is printed as file:row: field: reason. By default the
 import is all or nothing: one rejected row and nothing is imported. With
 --partial the valid rows are imported and the rejected ones left out.
-Either way, rejected rows make the exit code 3.`,
+Either way, rejected rows make the exit code 3.
+
+--case files the imported incidents that name no case in the case given (by
+ID or name): through the server, an incident of no case is seen by nobody.`,
 		Example: "  dossier import record.json\n  dossier import export-dir/ --partial\n  dossier export | dossier import - --db postgres://dossier@localhost/dossier",
 		Args:    exactArgs("FILE"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -45,6 +51,16 @@ Either way, rejected rows make the exit code 3.`,
 				return err
 			}
 			defer a.Close()
+			if caseRef != "" {
+				cs, err := a.Accounts.Case(ctx, caseRef)
+				if errors.Is(err, db.ErrNotFound) {
+					return notFoundf("--case: no case has the name or ID %q (see 'dossier user cases')", caseRef)
+				}
+				if err != nil {
+					return err
+				}
+				ctx = record.WithDefaultCase(ctx, cs.ID)
+			}
 			opts := transfer.Options{Partial: partial}
 			var report transfer.Report
 			if path == "-" {
@@ -75,6 +91,7 @@ Either way, rejected rows make the exit code 3.`,
 	cmd.Flags().BoolVar(&partial, "partial", false, "import the valid rows even if others are rejected")
 	cmd.Flags().StringVar(&format, "format", "json", "format of standard input (FILE -): json, csv or zip")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the import report as JSON")
+	cmd.Flags().StringVar(&caseRef, "case", "", "file imported incidents that name no case in this `CASE` (ID or name)")
 	return cmd
 }
 
