@@ -1,6 +1,10 @@
 package web
 
-import "testing"
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
 
 // The account pages name roles and permissions by keys computed from their
 // values: every one must be in every catalog.
@@ -36,4 +40,23 @@ func TestReturnTo(t *testing.T) {
 			t.Errorf("returnTo(%q) = %q, want %q", c.next, got, c.want)
 		}
 	}
+}
+
+// FuzzReturnTo: whatever a login form is sent as its next page, the
+// browser is sent back to a path of this site.
+func FuzzReturnTo(f *testing.F) {
+	for _, s := range []string{"/incidents?q=x", "//evil.example", "/\\evil", "https://evil.example/", "/\t/evil", "/%2F%2Fevil", "", "/login"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := returnTo(next)
+		if got != "/" && got != next {
+			t.Fatalf("returnTo(%q) = %q: neither the path given nor the home page", next, got)
+		}
+		u, err := url.Parse(got)
+		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") ||
+			strings.ContainsAny(got, "\\\t\r\n") {
+			t.Fatalf("returnTo(%q) = %q leaves the site", next, got)
+		}
+	})
 }
