@@ -22,7 +22,7 @@ import (
 // contentSecurityPolicy is the policy the server sends with every page;
 // the browser tests serve it too, so that any inline style or script the
 // pages relied on would break them and show in the console.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 func withCSP(h http.Handler) http.Handler {

@@ -35,7 +35,7 @@ import (
 // evidenceCSP is the server's policy with WebAssembly allowed to compile
 // ('wasm-unsafe-eval', which permits no eval of JavaScript): the upload
 // page computes SHA-256 in the browser with hash-wasm.
-var evidenceCSP = strings.Replace(contentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
+var evidenceCSP = contentSecurityPolicy
 
 func withPolicy(policy string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
