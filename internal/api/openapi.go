@@ -14,6 +14,7 @@ import (
 	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/situation"
 	"github.com/dossier-org/dossier/internal/source"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 // The OpenAPI document is built here rather than kept as a file so that
@@ -627,8 +628,12 @@ func document() obj {
 			"422": problemResponse("Nothing was stored; rejections lists every refused row."),
 		}, 400, 413, 415)}}
 	paths["/export"] = obj{"get": obj{"operationId": "exportRecords", "tags": []string{"transfer"},
-		"summary":    "Export the whole record, streamed.",
-		"parameters": []any{format("json (the default): one document; csv: a zip of the CSV files.")},
+		"summary": "Export the whole record, streamed.",
+		"description": "Without `for`, the organisation's own copy of its record, every victim code included. With " +
+			"`for`, the export is made for that use of survivors' information: the victim code of every act whose survivor " +
+			"has not consented to the use is left empty, and the HTTP trailer Dossier-Withheld says how many.",
+		"parameters": []any{format("json (the default): one document; csv: a zip of the CSV files."),
+			queryParam("for", "The use the export is made for.", enum(survivor.Uses, ""))},
 		"responses": responses(obj{"200": obj{"description": "The export, as an attachment.",
 			"headers": obj{"Content-Disposition": header("attachment; filename=…", true)},
 			"content": obj{

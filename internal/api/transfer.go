@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -116,8 +118,9 @@ func formatOf(name string) transfer.Format {
 // exportRecords answers GET /export by streaming the whole record.
 func exportRecords(a *app.App) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q := newQuery(r, "format")
+		q := newQuery(r, "format", "for")
 		format := oneOf(q, "format", formats)
+		use := oneOf(q, "for", survivor.Uses)
 		if err := q.err(); err != nil {
 			return err
 		}
@@ -132,11 +135,19 @@ func exportRecords(a *app.App) handlerFunc {
 		h.Set("Content-Type", contentType)
 		h.Set("Content-Disposition", `attachment; filename="dossier-export-`+time.Now().UTC().Format("20060102")+ext+`"`)
 		h.Set("Cache-Control", "no-store")
+		if use != "" {
+			// Known only once every act was checked: sent after the body.
+			h.Set("Trailer", "Dossier-Withheld")
+		}
 		if r.Method == http.MethodHead {
 			return nil
 		}
 		out := &lazyWriter{w: w}
-		if err := transfer.Export(r.Context(), a, out, format); err != nil {
+		withheld, err := transfer.ExportFor(r.Context(), a, out, format, use)
+		if err == nil && use != "" {
+			h.Set("Dossier-Withheld", fmt.Sprintf("%d of %d victim codes", withheld.Total, withheld.Checked))
+		}
+		if err != nil {
 			if !out.started {
 				// Nothing sent yet: the client still gets a proper problem.
 				h.Del("Content-Disposition")

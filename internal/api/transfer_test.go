@@ -236,3 +236,22 @@ func TestExportFailure(t *testing.T) {
 		t.Errorf("a failed export still offers an attachment: %q", cd)
 	}
 }
+
+func TestExportForAUseWithholdsCodes(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		c := newClient(t, d)
+		c.post("/api/v1/incidents", map[string]any{"title": "Attack on a camp",
+			"acts": []any{map[string]any{"violation_type": "rape", "victim": map[string]any{"code": "SYN-0009"}}}}).expect(t, 201)
+		res := c.get("/api/v1/export?for=un_sharing").expect(t, http.StatusOK)
+		if bytes.Contains(res.body, []byte("SYN-0009")) {
+			t.Fatal("a code without consent went into an export for UN sharing")
+		}
+		if got := res.header.Get("Dossier-Withheld"); got != "1 of 1 victim codes" {
+			t.Fatalf("Dossier-Withheld %q", got)
+		}
+		if all := c.get("/api/v1/export").expect(t, http.StatusOK); !bytes.Contains(all.body, []byte("SYN-0009")) {
+			t.Fatal("the organisation's own export lost the code")
+		}
+		c.get("/api/v1/export?for=gossip").expect(t, http.StatusBadRequest)
+	})
+}
