@@ -26,11 +26,15 @@ build:
 run:
 	$(GO) run ./cmd/dossier serve --demo
 
-# Each fuzz target for a short while; longer runs: make fuzz FUZZTIME=10m
+# Each fuzz target of every package for a short while; longer runs:
+# make fuzz FUZZTIME=10m
 FUZZTIME ?= 30s
 fuzz:
-	@for target in $$($(GO) test -list '^Fuzz' ./internal/transfer/ | grep '^Fuzz'); do \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./internal/transfer/ || exit 1; \
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' internal | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' ./$$pkg/ | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./$$pkg/ || exit 1; \
+		done; \
 	done
 
 clean:
