@@ -76,9 +76,6 @@ type Handler struct {
 // server's own, the API's and the web interface's.
 func (h *Handler) Routes() []authz.Route { return h.guard.Routes() }
 
-// Accounts is the account store the server logs people in with.
-func (h *Handler) Accounts() *account.Store { return h.accounts }
-
 // New builds the handler for every route. Every route is declared in the
 // access table (internal/authz) and guarded by it; the JSON API and the
 // web interface learn who calls from the session cookie or API token
