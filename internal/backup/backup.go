@@ -298,7 +298,7 @@ func pgDump(ctx context.Context, url, out string) error {
 	if url == "" {
 		return errors.New("backup of PostgreSQL needs its URL")
 	}
-	cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", out, "--dbname", url)
+	cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--compress=0", "--no-owner", "--no-privileges", "--file", out, "--dbname", url)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		// pg_dump's message may repeat the URL; keep only its first line
 		// without it.
