@@ -106,6 +106,7 @@ func routes(a *app.App) []route {
 	logRoutes(a, add)
 	evidenceRoutes(a, add)
 	survivorRoutes(a, add)
+	statisticsRoutes(a, add)
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

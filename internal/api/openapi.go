@@ -438,6 +438,7 @@ func schemas() obj {
 	logSchemas(s)
 	evidenceSchemas(s)
 	survivorSchemas(s)
+	statisticsSchemas(s)
 	return s
 }
 
@@ -646,6 +647,7 @@ func document() obj {
 
 	evidencePaths(paths)
 	survivorPaths(paths)
+	statisticsPaths(paths)
 	accessPaths(paths)
 
 	return obj{
@@ -660,7 +662,7 @@ func document() obj {
 		"servers": []any{obj{"url": Prefix}},
 		"tags": []any{
 			obj{"name": "incidents"}, obj{"name": "parties"}, obj{"name": "situations"}, obj{"name": "sources"},
-			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"}, obj{"name": "survivors"},
+			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"}, obj{"name": "survivors"}, obj{"name": "statistics"},
 		},
 		"paths":      paths,
 		"components": obj{"schemas": schemas(), "securitySchemes": securitySchemes()},

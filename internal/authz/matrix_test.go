@@ -61,6 +61,8 @@ var (
 	readers   = []account.Role{investigator, seaFocalPoint, legalAdvisor, analyst}
 	writers   = []account.Role{investigator, seaFocalPoint}
 	auditors  = []account.Role{administrator, auditor}
+	// Those with aggregates:read: every role but the auditor and the public.
+	aggregateReaders = []account.Role{administrator, investigator, seaFocalPoint, legalAdvisor, analyst, advocate}
 	// Those who hold the see-identities grant in this test (with TOTP):
 	// every role that may hold it.
 	identityHolders = []account.Role{investigator, seaFocalPoint, legalAdvisor}
@@ -136,6 +138,8 @@ var expectations = map[string]expect{
 
 	"POST /api/v1/import": only(writers),
 	"GET /api/v1/export":  only(readers),
+
+	"GET /api/v1/statistics": only(aggregateReaders),
 
 	"GET /api/v1/log":                       loggedIn,
 	"GET /api/v1/log/checkpoint":            loggedIn,
@@ -438,6 +442,8 @@ func (w *world) path(pattern string, outside bool) (method, path string) {
 		return method, "/"
 	case "/static/":
 		return method, "/static/account.css"
+	case "/api/v1/statistics":
+		return method, path + "?rows=violation&cols=sex"
 	}
 	id := ""
 	switch {

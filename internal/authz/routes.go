@@ -34,6 +34,9 @@ var (
 	readEvidence   = need(account.ReadEvidence)
 	manageEvidence = need(account.ManageEvidence)
 	readAuditLog   = need(account.ReadAuditLog)
+	// Disclosure-controlled counts (internal/stats): no record, no case beyond
+	// the caller's, so advocates may have them too.
+	readAggregates = need(account.ReadAggregates)
 	// Sealed survivor fields: the grant, on top of the record permission.
 	readIdentities  = need(account.ReadRecords, account.SeeIdentities)
 	writeIdentities = need(account.WriteRecords, account.SeeIdentities)
@@ -85,6 +88,8 @@ var table = map[string]Rule{
 
 	"POST /api/v1/import": writeRecords,
 	"GET /api/v1/export":  readRecords, // the reference records and the incidents of the caller's cases
+
+	"GET /api/v1/statistics": readAggregates, // counts of the caller's cases, small ones suppressed
 
 	// The audit log: its signed head and proofs are hashes, for anyone
 	// logged in who must check a bundle or a checkpoint; its entries say
