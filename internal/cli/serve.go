@@ -15,6 +15,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/demo"
+	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/server"
 )
 
@@ -125,6 +126,26 @@ func (c *cli) loadDemo(ctx context.Context, a *app.App) error {
 		plural(sum.Sources, "source", "sources"), plural(sum.Incidents, "incident", "incidents"),
 		plural(sum.Acts, "act", "acts"), plural(sum.InformationLinks, "information link", "information links"),
 		plural(sum.Cases, "case", "cases"))
+	// Synthetic survivor records behind some of the demo's victim codes:
+	// sealed identities, consent and interviews to try out.
+	var codes []string
+	seen := map[string]bool{}
+	if err := a.Incidents.Each(ctx, func(in *incident.Incident) error {
+		for _, act := range in.Acts {
+			if c := act.Victim.Code; c != "" && !seen[c] {
+				seen[c] = true
+				codes = append(codes, c)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if n, err := a.Survivors.LoadDemo(ctx, codes); err != nil {
+		fmt.Fprintf(c.stderr, "dossier: no demo survivors: %v\n", err)
+	} else {
+		fmt.Fprintf(c.stdout, "Added %s (synthetic, and marked so).\n", plural(n, "demo survivor record", "demo survivor records"))
+	}
 	creds, err := demo.Users(ctx, a)
 	if errors.Is(err, demo.ErrUsersExist) {
 		fmt.Fprintln(c.stdout, "No demo users were made: this Dossier has user accounts already.")
