@@ -111,6 +111,7 @@ PostgreSQL database named by --db postgres://….` + "\n\n" + exitHelp,
 		c.userCommand(),
 		c.tokenCommand(),
 		c.survivorCommand(),
+		c.statsCommand(),
 	)
 	return root
 }
