@@ -227,6 +227,8 @@ var expectations = map[string]expect{
 	"GET /sources/{id}/history":           only(readers),
 	"GET /sources/{id}/history/{version}": only(readers),
 
+	"GET /statistics": only(aggregateReaders),
+
 	"GET /transfer":        only(readers),
 	"POST /transfer":       only(writers),
 	"GET /transfer/export": only(readers),

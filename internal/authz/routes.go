@@ -184,6 +184,8 @@ var table = map[string]Rule{
 	"GET /sources/{id}/history":           readRecords,
 	"GET /sources/{id}/history/{version}": readRecords,
 
+	"GET /statistics": readAggregates,
+
 	"GET /transfer":        readRecords,
 	"POST /transfer":       writeRecords,
 	"GET /transfer/export": readRecords,

@@ -63,6 +63,8 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 			target = "/evidence"
 		case p.Can(account.ReadAuditLog):
 			target = "/log"
+		case p.Can(account.ReadAggregates):
+			target = "/statistics"
 		default:
 			target = "/account"
 		}

@@ -164,6 +164,8 @@ func (h *handler) routes(mux *router) {
 
 	h.survivorRoutes(mux)
 
+	h.statisticsRoutes(mux)
+
 	mux.HandleFunc("/", h.notFound)
 }
 
