@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -246,6 +245,3 @@ func EntriesFor(ctx context.Context, q db.Querier, subject string) ([]Entry, err
 	}
 	return out, rows.Err()
 }
-
-// sameHash compares two hashes.
-func sameHash(a, b []byte) bool { return bytes.Equal(a, b) }
