@@ -255,7 +255,14 @@ func (s *SealedStore) Put(ctx context.Context, r io.Reader, wantSHA256 string) (
 		// What is already there must be this content, whole: otherwise it
 		// was damaged since, and saying the content is safely kept would be
 		// false.
-		if err := s.checkExisting(ctx, name, ref, w.stored); err != nil {
+		// A concurrent Put of the same content may replace the object while
+		// it is read (S3 has no create-if-absent): the read then fails, not
+		// the check, and reading again sees the whole new copy.
+		err := s.checkExisting(ctx, name, ref, w.stored)
+		for attempt := 1; err != nil && !errors.Is(err, ErrDamaged) && attempt < 4 && ctx.Err() == nil; attempt++ {
+			err = s.checkExisting(ctx, name, ref, w.stored)
+		}
+		if err != nil {
 			return Ref{}, false, fmt.Errorf("store blob %s in %s: the copy already stored: %w", ref.SHA256, s.backend.Location(), err)
 		}
 		return ref, true, nil
