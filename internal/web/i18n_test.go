@@ -19,6 +19,7 @@ import (
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/situation"
 	"github.com/dossier-org/dossier/internal/source"
 )
@@ -147,6 +148,10 @@ func dynamicKeys() []string {
 	}
 	for m := 1; m <= 12; m++ {
 		keys = append(keys, "month."+strconv.Itoa(m))
+	}
+	// The uses an export may be made for (the transfer page).
+	for _, u := range survivor.Uses {
+		keys = append(keys, "survivor.use."+string(u))
 	}
 	// The incident list's filters, named in its error summary.
 	for _, f := range []string{"q", "from", "to", "situation", "party", "violation", "age", "status", "sort", "limit", "cursor"} {
@@ -381,7 +386,7 @@ func TestCatalogsComplete(t *testing.T) {
 
 // knownDynamic accepts the computed keys dynamicKeys lists.
 func knownDynamic(call string) bool {
-	for _, ok := range []string{`t (printf "nav.%s" .Section)`, `t (printf "history.action.%s" .Action)`, `t .`} {
+	for _, ok := range []string{`t (printf "nav.%s" .Section)`, `t (printf "history.action.%s" .Action)`, `t (printf "survivor.use.%s" .)`, `t .`} {
 		if strings.Contains(call, ok) {
 			return true
 		}

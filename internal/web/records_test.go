@@ -166,7 +166,7 @@ func TestTransferPage(t *testing.T) {
 	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		page := e.get("/transfer", "en")
-		page.contains(t, `enctype="multipart/form-data"`, `name="partial"`, `href="/transfer/export?format=json"`, `href="/transfer/export?format=csv"`)
+		page.contains(t, `enctype="multipart/form-data"`, `name="partial"`, `action="/transfer/export"`, `name="format" value="json"`, `name="format" value="csv"`, `<option value="un_sharing">`)
 
 		exp := e.get("/transfer/export?format=json", "")
 		exp.wantStatus(t, http.StatusOK)
@@ -184,6 +184,14 @@ func TestTransferPage(t *testing.T) {
 		if _, err := zip.NewReader(bytes.NewReader([]byte(csv.body)), int64(len(csv.body))); err != nil || csv.header.Get("Content-Type") != "application/zip" {
 			t.Fatalf("CSV export is not a zip: %v (%s)", err, csv.header.Get("Content-Type"))
 		}
+		// Made for UN sharing, no victim code goes out without a survivor's
+		// consent (the seeded acts have codes and no survivor records).
+		forUN := e.get("/transfer/export?format=json&for=un_sharing", "")
+		forUN.wantStatus(t, http.StatusOK)
+		if !strings.Contains(exp.body, `"code":"`) || strings.Contains(forUN.body, `"code":"`) {
+			t.Errorf("the export for UN sharing carries victim codes, or the seed has none to withhold")
+		}
+		e.get("/transfer/export?format=json&for=gossip", "").wantStatus(t, http.StatusNotFound)
 
 		// The export imports into an empty record through the page.
 		fresh := &env{t: t, a: app.New(freshDB(t, d)), ctx: e.ctx}

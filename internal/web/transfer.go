@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -26,6 +28,9 @@ type transferPage struct {
 	Problem string     // catalog key: why the import could not run at all
 	Detail  string     // the reader's own words on it, for the person who sent the file
 }
+
+// Uses are the uses of survivors' information an export may be made for.
+func (transferPage) Uses() []survivor.Use { return survivor.Uses }
 
 func (h *handler) transferPage(w http.ResponseWriter, r *http.Request) {
 	data := &transferPage{}
@@ -115,10 +120,15 @@ func (h *handler) transferExport(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
+	use := survivor.Use(r.URL.Query().Get("for"))
+	if use != "" && !slices.Contains(survivor.Uses, use) {
+		h.notFound(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := transfer.Export(r.Context(), h.app, w, f); err != nil {
+	if _, err := transfer.ExportFor(r.Context(), h.app, w, f, use); err != nil {
 		// Headers are gone by now; the broken download is all the client
 		// can be told, the log says why.
 		slog.Error("web: export failed", "format", f, "err", err)
