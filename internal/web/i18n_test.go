@@ -19,9 +19,9 @@ import (
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/record"
-	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/situation"
 	"github.com/dossier-org/dossier/internal/source"
+	"github.com/dossier-org/dossier/internal/survivor"
 )
 
 func mustCatalogs(t *testing.T) map[string]catalog {
