@@ -580,7 +580,10 @@ func listReads(a *app.App) handlerFunc {
 		if err := newQuery(r).err(); err != nil {
 			return err
 		}
-		sv, err := pathSurvivor(a, r)
+		sv, err := a.Survivors.GetForAudit(r.Context(), r.PathValue("id"))
+		if isNotFound(err) {
+			return notFound("survivor")
+		}
 		if err != nil {
 			return err
 		}

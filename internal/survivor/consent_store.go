@@ -72,12 +72,22 @@ func withdraw(ctx context.Context, tx *db.Tx, survivorID string, uses []Use, on,
 // row until the transaction ends, so that consent entries are numbered in
 // turn. (SQLite's writer is exclusive already.)
 func lockSurvivor(ctx context.Context, tx *db.Tx, id string) error {
-	query := `SELECT 1 FROM survivors WHERE id = $1`
+	query := `SELECT code FROM survivors WHERE id = $1`
 	if tx.Dialect() == db.Postgres {
 		query += ` FOR UPDATE`
 	}
-	var one int
-	err := tx.QueryRow(ctx, query, id).Scan(&one)
+	var code string
+	err := tx.QueryRow(ctx, query, id).Scan(&code)
+	if err == nil {
+		// Out of the writer's cases: as if it did not exist.
+		ok, rerr := reachable(ctx, tx, code)
+		if rerr != nil {
+			return rerr
+		}
+		if !ok {
+			return db.ErrNotFound
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return db.ErrNotFound
 	}
@@ -169,6 +179,9 @@ func consentHistories(ctx context.Context, q db.Querier, id string) (map[string]
 
 // Consents returns a survivor's consent history in the order recorded.
 func (s *Store) Consents(ctx context.Context, survivorID string) ([]Consent, error) {
+	if _, err := s.Get(ctx, survivorID); err != nil {
+		return nil, err
+	}
 	h, err := consentHistories(ctx, s.db, survivorID)
 	if err != nil {
 		return nil, err

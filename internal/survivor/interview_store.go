@@ -314,6 +314,10 @@ func getInterview(ctx context.Context, q db.Querier, id string) (*Interview, err
 	if err != nil {
 		return nil, fmt.Errorf("read interview %s: %w", id, err)
 	}
+	// An interview is within reach when its survivor is.
+	if _, err := get(ctx, q, `s.id = $1`, iv.SurvivorID); err != nil {
+		return nil, err
+	}
 	return iv, nil
 }
 
@@ -327,6 +331,9 @@ func (s *Store) Interview(ctx context.Context, id string) (*Interview, error) {
 
 // Interviews lists a survivor's interviews, oldest first.
 func (s *Store) Interviews(ctx context.Context, survivorID string) ([]Interview, error) {
+	if _, err := s.Get(ctx, survivorID); err != nil {
+		return nil, err
+	}
 	return interviewsOf(ctx, s.db, survivorID)
 }
 

@@ -310,6 +310,20 @@ func (s *Store) Search(ctx context.Context, who Access, query, purpose string) (
 		return nil, fmt.Errorf("search testimony: %w", err)
 	}
 	rows.Close()
+	// Only the testimony of survivors within the searcher's cases.
+	codes, all, err := reachableCodes(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		kept := out[:0]
+		for _, m := range out {
+			if codes[m.Code] {
+				kept = append(kept, m)
+			}
+		}
+		out = kept
+	}
 	bySurvivor := map[string][]string{}
 	var order []string
 	for _, m := range out {
@@ -329,6 +343,8 @@ func (s *Store) Search(ctx context.Context, who Access, query, purpose string) (
 
 // Reads lists the recorded reads of a survivor's sealed fields, newest
 // first: what auditors review.
+// Auditors read them across cases: the list holds who read what and why,
+// never a sealed value.
 func (s *Store) Reads(ctx context.Context, survivorID string) ([]Read, error) {
 	rows, err := s.db.Query(ctx, `SELECT id, survivor_id, interview_id, fields, actor, at, purpose, outcome, audit_index
 		FROM sealed_reads WHERE survivor_id = $1 ORDER BY at DESC, id DESC`, survivorID)

@@ -78,6 +78,15 @@ func (s *Store) Create(ctx context.Context, who Access, sv *Survivor, id Identit
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	// Someone working on cases adds survivors behind the acts of their
+	// cases only: a survivor no act of theirs names would be out of their
+	// reach the moment it was made.
+	if ok, err := reachable(ctx, s.db, sv.Code); err != nil {
+		return err
+	} else if !ok {
+		return record.Errors{{Field: "code", Code: "out_of_cases",
+			Message: "no act of an incident in your cases has this victim code: record the act first"}}
+	}
 	sv.ErasedAt, sv.Erasure = nil, ""
 	sv.Sealed = []Field{}
 	if !id.Empty() {
@@ -303,6 +312,11 @@ func get(ctx context.Context, q db.Querier, where string, arg string) (*Survivor
 	if err != nil {
 		return nil, fmt.Errorf("read survivor: %w", err)
 	}
+	if ok, err := reachable(ctx, q, sv.Code); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, db.ErrNotFound
+	}
 	return sv, nil
 }
 
@@ -312,6 +326,13 @@ func (s *Store) Get(ctx context.Context, id string) (*Survivor, error) {
 		return nil, db.ErrNotFound
 	}
 	return get(ctx, s.db, `s.id = $1`, id)
+}
+
+// GetForAudit returns a survivor (no sealed value) whatever the caller's
+// cases: reviewing who read sealed fields spans cases, and is gated by the
+// audit permission instead.
+func (s *Store) GetForAudit(ctx context.Context, id string) (*Survivor, error) {
+	return s.Get(record.WithoutCaseScope(ctx), id)
 }
 
 // GetByCode returns the survivor with this pseudonymous code.
@@ -362,6 +383,19 @@ func (s *Store) List(ctx context.Context) ([]Summary, error) {
 		return nil, fmt.Errorf("list survivors: %w", err)
 	}
 	rows.Close()
+	codes, all, err := reachableCodes(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		kept := out[:0]
+		for _, sm := range out {
+			if codes[sm.Code] {
+				kept = append(kept, sm)
+			}
+		}
+		out = kept
+	}
 	history, err := consentHistories(ctx, s.db, "")
 	if err != nil {
 		return nil, err

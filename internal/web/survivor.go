@@ -501,8 +501,16 @@ type readRow struct {
 }
 
 func (h *handler) survivorReads(w http.ResponseWriter, r *http.Request) {
-	sv, ok := h.pathSurvivor(w, r)
+	// Auditors review reads across cases (the route needs the audit
+	// permission); the page shows no sealed value.
+	id, ok := recordID(r)
 	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	sv, err := h.app.Survivors.GetForAudit(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	reads, err := h.app.Survivors.Reads(r.Context(), sv.ID)

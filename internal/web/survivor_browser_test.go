@@ -33,6 +33,13 @@ func TestSurvivorBrowser(t *testing.T) {
 		On: "2024-03-01", Language: "ar", TakenBy: "WPA Darfur 2"}); err != nil {
 		t.Fatal(err)
 	}
+	// The survivor is within the investigator's reach through an act of
+	// their case (behindLogin files the incident in "7 October 2023").
+	in := &incident.Incident{Title: "Synthetic incident behind SYN-0042", Date: record.Date{Precision: record.DateUnknown},
+		Acts: []incident.Act{{ViolationType: "rape", Victim: incident.Victim{Code: "SYN-0042"}}}}
+	if err := s.a.Incidents.Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
 	h, users := behindLogin(t, s.a)
 	srv := httptest.NewServer(withCSP(h))
 	defer srv.Close()
