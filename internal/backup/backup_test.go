@@ -35,13 +35,7 @@ func engines() []engine {
 	return []engine{
 		{"sqlite", func(t *testing.T) string { return "" }},
 		{"postgres", func(t *testing.T) string {
-			url, err := dbtest.PostgresURL()
-			if err != nil {
-				if dbtest.Required() {
-					t.Fatalf("PostgreSQL is required here but unavailable: %v", err)
-				}
-				t.Skipf("SKIPPING PostgreSQL: %v", err)
-			}
+			url := dbtest.PostgresDatabase(t)
 			return url
 		}},
 	}

@@ -66,13 +66,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	}{
 		{"sqlite", func(t *testing.T) string { return "" }},
 		{"postgres", func(t *testing.T) string {
-			url, err := dbtest.PostgresURL()
-			if err != nil {
-				if dbtest.Required() {
-					t.Fatalf("PostgreSQL is required here but unavailable: %v", err)
-				}
-				t.Skipf("SKIPPING PostgreSQL: %v", err)
-			}
+			url := dbtest.PostgresDatabase(t)
 			return url
 		}},
 	}

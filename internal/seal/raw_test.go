@@ -36,13 +36,7 @@ func forEachEngineRaw(t *testing.T, fn func(t *testing.T, d *db.DB, raw func() [
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url, err := dbtest.PostgresURL()
-		if err != nil {
-			if dbtest.Required() {
-				t.Fatalf("PostgreSQL is required here but unavailable: %v", err)
-			}
-			t.Skipf("SKIPPING PostgreSQL: %v", err)
-		}
+		url := dbtest.PostgresDatabase(t)
 		pgDump := findPgDump(t)
 		d, err := db.Open(context.Background(), url, "")
 		if err != nil {

@@ -60,14 +60,7 @@ func SQLite(t testing.TB) *db.DB {
 // skips the test — loudly, and never in CI — when none can be had.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	url, err := PostgresURL()
-	if err != nil {
-		if Required() {
-			t.Fatalf("PostgreSQL is required here (CI=true or DOSSIER_REQUIRE_POSTGRES=1) but unavailable: %v", err)
-		}
-		t.Skipf("SKIPPING PostgreSQL: %v (install postgresql or set DOSSIER_TEST_POSTGRES_URL)", err)
-	}
-	d, err := db.Open(context.Background(), url, "")
+	d, err := db.Open(context.Background(), PostgresDatabase(t), "")
 	if err != nil {
 		t.Fatalf("open PostgreSQL: %v", err)
 	}
@@ -76,6 +69,22 @@ func Postgres(t testing.TB) *db.DB {
 }
 
 var counter atomic.Int64
+
+// PostgresDatabase returns the URL of a fresh, empty PostgreSQL database
+// (not migrated), for tests that need the URL itself — pg_dump, a server
+// process, a second database — or skips the test, loudly, and never when
+// PostgreSQL is required.
+func PostgresDatabase(t testing.TB) string {
+	t.Helper()
+	url, err := PostgresURL()
+	if err != nil {
+		if Required() {
+			t.Fatalf("PostgreSQL is required here (CI=true or DOSSIER_REQUIRE_POSTGRES=1) but unavailable: %v", err)
+		}
+		t.Skipf("SKIPPING PostgreSQL: %v (install postgresql or set DOSSIER_TEST_POSTGRES_URL)", err)
+	}
+	return url
+}
 
 // PostgresURL creates a new empty database and returns its URL.
 func PostgresURL() (string, error) {
