@@ -256,12 +256,9 @@ func incidentEvidence(ctx context.Context, a *app.App, incidentID string) ([]*ev
 		if err != nil {
 			return nil, err
 		}
+		// List reads whole items, links included: no need to read each again.
 		for i := range page.Items {
-			it, err := a.Evidence.Get(ctx, page.Items[i].ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, it)
+			out = append(out, &page.Items[i])
 		}
 		if len(page.Items) < evidence.MaxPage {
 			return out, nil
