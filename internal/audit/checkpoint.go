@@ -27,10 +27,15 @@ import (
 type Key struct {
 	signer   note.Signer
 	verifier note.Verifier
+	public   ed25519.PublicKey
 	// Public is the verifier key to publish (name+hash+key), what courts,
 	// witnesses and partners check checkpoints with.
 	Public string
 }
+
+// Ed25519 is the key's public half, for tools outside the note format
+// (openssl checks a bundle's checkpoint with it).
+func (k *Key) Ed25519() ed25519.PublicKey { return k.public }
 
 // Origin is the log's name, the first line of every checkpoint.
 func (k *Key) Origin() string { return k.signer.Name() }
@@ -69,14 +74,21 @@ func LoadKey(dataDir string) (*Key, error) {
 	return k, nil
 }
 
-// ParseKey reads a signing key in note format (PRIVATE+KEY+…).
+// ParseKey reads a signing key in note format (PRIVATE+KEY+name+hash+key).
 func ParseKey(skey string) (*Key, error) {
 	skey = strings.TrimSpace(skey)
 	signer, err := note.NewSigner(skey)
 	if err != nil {
 		return nil, errors.New("not a signing key in note format (PRIVATE+KEY+name+hash+key)")
 	}
-	vkey, err := publicOf(skey)
+	// The key data is the last field: base64 of the algorithm byte and the
+	// Ed25519 seed, from which the public half and the verifier key follow.
+	parts := strings.SplitN(skey, "+", 5)
+	pub, err := ed25519Public(parts[len(parts)-1])
+	if err != nil {
+		return nil, err
+	}
+	vkey, err := note.NewEd25519VerifierKey(signer.Name(), pub)
 	if err != nil {
 		return nil, err
 	}
@@ -84,30 +96,7 @@ func ParseKey(skey string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{signer: signer, verifier: verifier, Public: vkey}, nil
-}
-
-// publicOf derives the verifier key of a note signing key: the same name and
-// hash, with the Ed25519 public half.
-func publicOf(skey string) (string, error) {
-	// PRIVATE+KEY+name+hash+base64(alg||seed)
-	parts := strings.SplitN(skey, "+", 5)
-	if len(parts) != 5 {
-		return "", errors.New("malformed signing key")
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		return "", err
-	}
-	pub, err := ed25519Public(parts[4])
-	if err != nil {
-		return "", err
-	}
-	vkey, err := note.NewEd25519VerifierKey(signer.Name(), pub)
-	if err != nil {
-		return "", err
-	}
-	return vkey, nil
+	return &Key{signer: signer, verifier: verifier, public: pub, Public: vkey}, nil
 }
 
 func createKey(path string) (*Key, error) {
@@ -246,7 +235,8 @@ func OpenCheckpoint(signed []byte, verifier note.Verifier, others ...note.Verifi
 	return Checkpoint{Origin: body.Origin, Size: body.Size, Root: body.Hash, Note: string(signed)}, n, nil
 }
 
-// sameCheckpoint reports whether a kept checkpoint still states what it signed.
+// matches checks that a kept checkpoint is signed by k and still states, in
+// its row, the size and root it signed.
 func (cp Checkpoint) matches(k *Key) error {
 	got, _, err := OpenCheckpoint([]byte(cp.Note), k.Verifier())
 	if err != nil {

@@ -355,11 +355,11 @@ func LoadWitnessKey(dataDir string) (*WitnessKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	vkey, err := publicOf(skey)
+	plain, err := ParseKey(skey)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cosigKey, err := fnote.VKeyToCosignatureV1(vkey)
+	cosigKey, err := fnote.VKeyToCosignatureV1(plain.Public)
 	if err != nil {
 		return nil, err
 	}

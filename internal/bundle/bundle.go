@@ -444,28 +444,9 @@ func (w *writer) logFiles(ctx context.Context, a *app.App, cp audit.Checkpoint, 
 	if err := w.file(keyFile, []byte(a.LogKey.Public+"\n"), 0o644); err != nil {
 		return err
 	}
-	pub, err := publicKey(a.LogKey.Public)
-	if err != nil {
-		return err
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := x509.MarshalPKIXPublicKey(a.LogKey.Ed25519())
 	if err != nil {
 		return err
 	}
 	return w.file(pemFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
-}
-
-// publicKey reads the Ed25519 key out of a note verifier key
-// (name+hash+base64(0x01 ‖ key)).
-func publicKey(vkey string) (ed25519.PublicKey, error) {
-	// The name holds no "+", the hash is hex; the key's base64 may hold "+".
-	parts := strings.SplitN(strings.TrimSpace(vkey), "+", 3)
-	if len(parts) != 3 {
-		return nil, errors.New("malformed verifier key")
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
-		return nil, errors.New("the verifier key is not an Ed25519 note key")
-	}
-	return ed25519.PublicKey(raw[1:]), nil
 }
