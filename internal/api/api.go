@@ -107,6 +107,7 @@ func routes(a *app.App) []route {
 	evidenceRoutes(a, add)
 	survivorRoutes(a, add)
 	statisticsRoutes(a, add)
+	accountRoutes(a, add)
 	add("GET", "/openapi.json", openAPI)
 	return rs
 }

@@ -439,6 +439,7 @@ func schemas() obj {
 	evidenceSchemas(s)
 	survivorSchemas(s)
 	statisticsSchemas(s)
+	accountSchemas(s)
 	return s
 }
 
@@ -648,6 +649,7 @@ func document() obj {
 	evidencePaths(paths)
 	survivorPaths(paths)
 	statisticsPaths(paths)
+	accountPaths(paths)
 	accessPaths(paths)
 
 	return obj{
@@ -663,6 +665,7 @@ func document() obj {
 		"tags": []any{
 			obj{"name": "incidents"}, obj{"name": "parties"}, obj{"name": "situations"}, obj{"name": "sources"},
 			obj{"name": "reference"}, obj{"name": "transfer"}, obj{"name": "evidence"}, obj{"name": "log"}, obj{"name": "survivors"}, obj{"name": "statistics"},
+			obj{"name": "accounts"},
 		},
 		"paths":      paths,
 		"components": obj{"schemas": schemas(), "securitySchemes": securitySchemes()},

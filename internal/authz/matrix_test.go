@@ -66,6 +66,8 @@ var (
 	// Those who hold the see-identities grant in this test (with TOTP):
 	// every role that may hold it.
 	identityHolders = []account.Role{investigator, seaFocalPoint, legalAdvisor}
+	// Those with users:manage.
+	admins = []account.Role{administrator}
 )
 
 // expect is who may use a route.
@@ -140,6 +142,28 @@ var expectations = map[string]expect{
 	"GET /api/v1/export":  only(readers),
 
 	"GET /api/v1/statistics": only(aggregateReaders),
+
+	"GET /api/v1/users":                         only(admins),
+	"POST /api/v1/users":                        only(admins),
+	"GET /api/v1/users/{id}":                    only(admins),
+	"PATCH /api/v1/users/{id}":                  only(admins),
+	"POST /api/v1/users/{id}/password":          only(admins),
+	"POST /api/v1/users/{id}/totp":              only(admins),
+	"DELETE /api/v1/users/{id}/totp":            only(admins),
+	"GET /api/v1/users/{id}/tokens":             only(admins),
+	"POST /api/v1/users/{id}/tokens":            only(admins),
+	"GET /api/v1/tokens":                        only(admins),
+	"POST /api/v1/tokens/{id}/revoke":           only(admins),
+	"GET /api/v1/cases":                         only(admins),
+	"POST /api/v1/cases":                        only(admins),
+	"GET /api/v1/cases/{id}":                    only(admins),
+	"POST /api/v1/cases/{id}/members":           only(admins),
+	"DELETE /api/v1/cases/{id}/members/{user}":  only(admins),
+	"GET /api/v1/account":                       loggedIn,
+	"GET /api/v1/account/tokens":                loggedIn,
+	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
+	"GET /api/v1/account/sessions":              loggedIn,
+	"POST /api/v1/account/sessions/{id}/revoke": loggedIn,
 
 	"GET /api/v1/log":                       loggedIn,
 	"GET /api/v1/log/checkpoint":            loggedIn,
@@ -297,6 +321,9 @@ type world struct {
 	evidenceA, evidenceB string
 	party, situation     string
 	source, survivor     string
+	// The user and case the account routes act on: nobody who calls, so
+	// that resetting, disabling or re-enrolling them changes no caller.
+	targetUser, targetCase string
 }
 
 func newWorld(t *testing.T) (*world, []*caller) {
@@ -361,6 +388,11 @@ func newWorld(t *testing.T) (*world, []*caller) {
 	w.incidentA, w.incidentB = inA.ID, inB.ID
 	w.evidenceA, w.evidenceB = ingest(inA), ingest(inB)
 	w.party, w.situation, w.source, w.survivor = p.ID, sit.ID, src.ID, sv.ID
+	target, err := a.Accounts.AddUser(ctx, account.NewUser{Name: "target", Role: analyst, Password: "a long password for the target"})
+	must(t, err)
+	targetCase, err := a.Accounts.CreateCase(ctx, "Target case", "")
+	must(t, err)
+	w.targetUser, w.targetCase = target.ID, targetCase.ID
 
 	var callers []*caller
 	addUser := func(name string, role account.Role, c *account.Case) *caller {
@@ -461,8 +493,16 @@ func (w *world) path(pattern string, outside bool) (method, path string) {
 		id = w.source
 	case strings.Contains(path, "/survivors/{id}"):
 		id = w.survivor
+	case strings.Contains(path, "/users/{id}"):
+		id = w.targetUser
+	case strings.Contains(path, "/cases/{id}"):
+		id = w.targetCase
+	default:
+		// Tokens and sessions: one that does not exist, so that no caller
+		// loses theirs; allowed is "not found", refused is 401 or 403.
+		id = record.NewID()
 	}
-	path = strings.NewReplacer("{id}", id, "{version}", "1", "{interview}", record.NewID(), "{index}", "0",
+	path = strings.NewReplacer("{id}", id, "{user}", w.targetUser, "{version}", "1", "{interview}", record.NewID(), "{index}", "0",
 		"{file}", "1.txt").Replace(path)
 	return method, path
 }

@@ -37,6 +37,8 @@ var (
 	// Disclosure-controlled counts (internal/stats): no record, no case beyond
 	// the caller's, so advocates may have them too.
 	readAggregates = need(account.ReadAggregates)
+	// Accounts, cases and API tokens of others: administrators.
+	manageUsers = need(account.ManageUsers)
 	// Sealed survivor fields: the grant, on top of the record permission.
 	readIdentities  = need(account.ReadRecords, account.SeeIdentities)
 	writeIdentities = need(account.WriteRecords, account.SeeIdentities)
@@ -90,6 +92,32 @@ var table = map[string]Rule{
 	"GET /api/v1/export":  readRecords, // the reference records and the incidents of the caller's cases
 
 	"GET /api/v1/statistics": readAggregates, // counts of the caller's cases, small ones suppressed
+
+	// Accounts, cases and tokens (internal/api/accounts.go). A token's
+	// secret is answered once, by the route that creates it.
+	"GET /api/v1/users":                        manageUsers,
+	"POST /api/v1/users":                       manageUsers,
+	"GET /api/v1/users/{id}":                   manageUsers,
+	"PATCH /api/v1/users/{id}":                 manageUsers,
+	"POST /api/v1/users/{id}/password":         manageUsers,
+	"POST /api/v1/users/{id}/totp":             manageUsers,
+	"DELETE /api/v1/users/{id}/totp":           manageUsers,
+	"GET /api/v1/users/{id}/tokens":            manageUsers,
+	"POST /api/v1/users/{id}/tokens":           manageUsers,
+	"GET /api/v1/tokens":                       manageUsers,
+	"POST /api/v1/tokens/{id}/revoke":          manageUsers,
+	"GET /api/v1/cases":                        manageUsers,
+	"POST /api/v1/cases":                       manageUsers,
+	"GET /api/v1/cases/{id}":                   manageUsers,
+	"POST /api/v1/cases/{id}/members":          manageUsers,
+	"DELETE /api/v1/cases/{id}/members/{user}": manageUsers,
+	// The caller's own account: the handlers reach only the caller's own
+	// tokens and sessions (another's is not found).
+	"GET /api/v1/account":                       loggedIn,
+	"GET /api/v1/account/tokens":                loggedIn,
+	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
+	"GET /api/v1/account/sessions":              loggedIn,
+	"POST /api/v1/account/sessions/{id}/revoke": loggedIn,
 
 	// The audit log: its signed head and proofs are hashes, for anyone
 	// logged in who must check a bundle or a checkpoint; its entries say
