@@ -75,7 +75,7 @@ func TestAccountsAPI(t *testing.T) {
 		t.Errorf("users %+v", users)
 	}
 	path := "/api/v1/users/" + created.ID
-	admin.get("/api/v1/users/" + record.NewID()).expect(t, http.StatusNotFound)
+	admin.get("/api/v1/users/"+record.NewID()).expect(t, http.StatusNotFound)
 
 	// A change is checked whole before anything is written: granting
 	// identities without TOTP refuses the role change that came with it.
@@ -215,7 +215,7 @@ func TestAccountsAPI(t *testing.T) {
 		t.Errorf("after removal %+v", cs.Members)
 	}
 	admin.do(request{method: "DELETE", path: casePath + "/members/" + created.ID}).expect(t, http.StatusNotFound)
-	admin.get("/api/v1/cases/" + record.NewID()).expect(t, http.StatusNotFound)
+	admin.get("/api/v1/cases/"+record.NewID()).expect(t, http.StatusNotFound)
 }
 
 // Anyone logged in reads their own account and ends their own tokens and

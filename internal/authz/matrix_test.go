@@ -255,6 +255,25 @@ var expectations = map[string]expect{
 
 	"GET /transfer":        only(readers),
 	"POST /transfer":       only(writers),
+	"GET /admin":                                   only(admins),
+	"GET /admin/users":                             only(admins),
+	"GET /admin/users/new":                         only(admins),
+	"POST /admin/users/new":                        only(admins),
+	"GET /admin/users/{id}":                        only(admins),
+	"POST /admin/users/{id}":                       only(admins),
+	"POST /admin/users/{id}/status":                only(admins),
+	"POST /admin/users/{id}/password":              only(admins),
+	"POST /admin/users/{id}/totp":                  only(admins),
+	"POST /admin/users/{id}/totp/remove":           only(admins),
+	"POST /admin/users/{id}/identities":            only(admins),
+	"POST /admin/users/{id}/tokens":                only(admins),
+	"POST /admin/users/{id}/tokens/{token}/revoke": only(admins),
+	"GET /admin/cases":                             only(admins),
+	"POST /admin/cases":                            only(admins),
+	"GET /admin/cases/{id}":                        only(admins),
+	"POST /admin/cases/{id}/members":               only(admins),
+	"POST /admin/cases/{id}/members/{user}/remove": only(admins),
+
 	"GET /transfer/export": only(readers),
 
 	"GET /log":                    only(auditors),
@@ -502,7 +521,7 @@ func (w *world) path(pattern string, outside bool) (method, path string) {
 		// loses theirs; allowed is "not found", refused is 401 or 403.
 		id = record.NewID()
 	}
-	path = strings.NewReplacer("{id}", id, "{user}", w.targetUser, "{version}", "1", "{interview}", record.NewID(), "{index}", "0",
+	path = strings.NewReplacer("{id}", id, "{user}", w.targetUser, "{token}", record.NewID(), "{version}", "1", "{interview}", record.NewID(), "{index}", "0",
 		"{file}", "1.txt").Replace(path)
 	return method, path
 }

@@ -216,6 +216,26 @@ var table = map[string]Rule{
 
 	"GET /transfer":        readRecords,
 	"POST /transfer":       writeRecords,
+	// Administration (internal/web/admin*.go): accounts, tokens and cases.
+	"GET /admin":                                   manageUsers,
+	"GET /admin/users":                             manageUsers,
+	"GET /admin/users/new":                         manageUsers,
+	"POST /admin/users/new":                        manageUsers,
+	"GET /admin/users/{id}":                        manageUsers,
+	"POST /admin/users/{id}":                       manageUsers,
+	"POST /admin/users/{id}/status":                manageUsers,
+	"POST /admin/users/{id}/password":              manageUsers,
+	"POST /admin/users/{id}/totp":                  manageUsers,
+	"POST /admin/users/{id}/totp/remove":           manageUsers,
+	"POST /admin/users/{id}/identities":            manageUsers,
+	"POST /admin/users/{id}/tokens":                manageUsers,
+	"POST /admin/users/{id}/tokens/{token}/revoke": manageUsers,
+	"GET /admin/cases":                             manageUsers,
+	"POST /admin/cases":                            manageUsers,
+	"GET /admin/cases/{id}":                        manageUsers,
+	"POST /admin/cases/{id}/members":               manageUsers,
+	"POST /admin/cases/{id}/members/{user}/remove": manageUsers,
+
 	"GET /transfer/export": readRecords,
 
 	"GET /log":                    readAuditLog,

@@ -169,6 +169,8 @@ func (h *handler) routes(mux *router) {
 	mux.HandleFunc("/", h.notFound)
 }
 
+	h.adminRoutes(mux)
+
 // writer is the context of every write made through the interface: the
 // logged-in user's (account.Store.Authenticate names them), or "web".
 func writer(r *http.Request) context.Context {
