@@ -253,8 +253,6 @@ var expectations = map[string]expect{
 
 	"GET /statistics": only(aggregateReaders),
 
-	"GET /transfer":        only(readers),
-	"POST /transfer":       only(writers),
 	"GET /admin":                                   only(admins),
 	"GET /admin/users":                             only(admins),
 	"GET /admin/users/new":                         only(admins),
@@ -274,6 +272,8 @@ var expectations = map[string]expect{
 	"POST /admin/cases/{id}/members":               only(admins),
 	"POST /admin/cases/{id}/members/{user}/remove": only(admins),
 
+	"GET /transfer":        only(readers),
+	"POST /transfer":       only(writers),
 	"GET /transfer/export": only(readers),
 
 	"GET /log":                    only(auditors),

@@ -214,8 +214,6 @@ var table = map[string]Rule{
 
 	"GET /statistics": readAggregates,
 
-	"GET /transfer":        readRecords,
-	"POST /transfer":       writeRecords,
 	// Administration (internal/web/admin*.go): accounts, tokens and cases.
 	"GET /admin":                                   manageUsers,
 	"GET /admin/users":                             manageUsers,
@@ -236,6 +234,8 @@ var table = map[string]Rule{
 	"POST /admin/cases/{id}/members":               manageUsers,
 	"POST /admin/cases/{id}/members/{user}/remove": manageUsers,
 
+	"GET /transfer":        readRecords,
+	"POST /transfer":       writeRecords,
 	"GET /transfer/export": readRecords,
 
 	"GET /log":                    readAuditLog,

@@ -166,10 +166,10 @@ func (h *handler) routes(mux *router) {
 
 	h.statisticsRoutes(mux)
 
+	h.adminRoutes(mux)
+
 	mux.HandleFunc("/", h.notFound)
 }
-
-	h.adminRoutes(mux)
 
 // writer is the context of every write made through the interface: the
 // logged-in user's (account.Store.Authenticate names them), or "web".
