@@ -172,6 +172,8 @@ var table = map[string]Rule{
 	"POST /login":                           public,
 	"GET /login/code":                       public, // the second factor; needs the pending-login cookie
 	"POST /login/code":                      public,
+	"GET /login/oidc":                       public, // single sign-on: off to the OpenID provider (404 when none is configured)
+	"GET /login/oidc/callback":              public, // back from the provider; needs the sign-in cookie and its state
 	"POST /logout":                          public, // ends whatever session the cookie names, if any
 	"GET /account":                          loggedIn,
 	"GET /{$}":                              loggedIn, // to the first section the caller may use

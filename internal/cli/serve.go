@@ -26,6 +26,7 @@ const metricsTokenEnv = "DOSSIER_METRICS_TOKEN"
 func (c *cli) serveCommand() *cobra.Command {
 	var addr, tlsCert, tlsKey string
 	var loadDemo, behindProxy bool
+	var sso ssoFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web interface and the API",
@@ -44,13 +45,24 @@ docs/security.md shows both set-ups.
 /metrics (Prometheus) answers only with the bearer token in the
 environment variable ` + metricsTokenEnv + `.
 
+Single sign-on with an OpenID Connect provider (Keycloak, Microsoft Entra
+ID, Google…) is offered beside passwords with --oidc-issuer,
+--oidc-client-id and --oidc-redirect-url; the client secret is read from
+the environment variable ` + oidcSecretEnv + `. An identity at the provider
+logs in only as the user it was linked to ('dossier user link'); users with
+two-factor authentication still give their code, unless --oidc-trust-mfa
+says to accept the provider's own second factor. docs/accounts.md has the
+set-up.
+
 --demo loads the demonstration record set into an empty record, to try
 Dossier out, and makes one demo user per role, printing their passwords
 (and two-factor secrets) here, once; it never touches a record that holds
 data, nor adds demo users where users exist.`,
 		Example: "  dossier serve\n  dossier serve --demo --data /tmp/dossier-demo\n" +
 			"  dossier serve --addr 0.0.0.0:8443 --tls-cert /etc/dossier/cert.pem --tls-key /etc/dossier/key.pem\n" +
-			"  dossier serve --addr 127.0.0.1:9000 --behind-proxy --db postgres://dossier@localhost/dossier",
+			"  dossier serve --addr 127.0.0.1:9000 --behind-proxy --db postgres://dossier@localhost/dossier\n" +
+			"  DOSSIER_OIDC_CLIENT_SECRET=… dossier serve --behind-proxy --oidc-issuer https://id.example.org/realms/ngo \\\n" +
+			"      --oidc-client-id dossier --oidc-redirect-url https://dossier.example.org/login/oidc/callback",
 		Args: noArgs,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
@@ -59,11 +71,19 @@ data, nor adds demo users where users exist.`,
 			if (tlsCert == "") != (tlsKey == "") {
 				return usagef("--tls-cert and --tls-key go together: give both, or neither")
 			}
+			oidcCfg, err := sso.config()
+			if err != nil {
+				return err
+			}
 			a, ctx, err := c.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			provider, err := c.discoverOIDC(ctx, a, oidcCfg)
+			if err != nil {
+				return err
+			}
 			if loadDemo {
 				if err := c.loadDemo(ctx, a); err != nil {
 					return err
@@ -76,7 +96,7 @@ data, nor adds demo users where users exist.`,
 				scheme = "https"
 			}
 			opts := server.Options{Addr: addr, Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
-				TLSCert: tlsCert, TLSKey: tlsKey, BehindProxy: behindProxy, MetricsToken: os.Getenv(metricsTokenEnv),
+				TLSCert: tlsCert, TLSKey: tlsKey, BehindProxy: behindProxy, MetricsToken: os.Getenv(metricsTokenEnv), OIDC: provider,
 				Ready: func(listening string) {
 					// Said once the port is open, so the address is the real one.
 					host, port, _ := net.SplitHostPort(listening)
@@ -107,6 +127,7 @@ data, nor adds demo users where users exist.`,
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve https with the certificate (chain) in this PEM `FILE`")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's private key, a PEM `FILE`")
 	cmd.Flags().BoolVar(&behindProxy, "behind-proxy", false, "an HTTPS reverse proxy in front terminates TLS and sets X-Forwarded-For")
+	sso.register(cmd)
 	return cmd
 }
 

@@ -35,6 +35,8 @@ func (c *cli) userCommand() *cobra.Command {
 		c.userJoinCommand(),
 		c.userLeaveCommand(),
 		c.userCasesCommand(),
+		c.userLinkCommand(),
+		c.userUnlinkCommand(),
 	)
 }
 
@@ -172,21 +174,30 @@ func (c *cli) userListCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if users == nil {
-				users = []account.User{}
+			links, err := linkedIdentities(ctx, s)
+			if err != nil {
+				return err
 			}
 			if asJSON {
-				return writeJSON(c.stdout, users)
+				type listed struct {
+					account.User
+					OIDCIdentities []account.OIDCIdentity `json:"oidc_identities"`
+				}
+				out := make([]listed, len(users))
+				for i, u := range users {
+					out[i] = listed{u, nonNil(links[u.ID])}
+				}
+				return writeJSON(c.stdout, out)
 			}
 			if len(users) == 0 {
 				fmt.Fprintln(c.stdout, "No users yet: add an administrator with 'dossier user add NAME --role administrator'.")
 				return nil
 			}
 			now := time.Now()
-			t := newTable(c.stdout, "NAME", "ROLE", "DISPLAY NAME", "2FA", "IDENTITIES", "STATUS", "CREATED")
+			t := newTable(c.stdout, "NAME", "ROLE", "DISPLAY NAME", "2FA", "IDENTITIES", "SSO", "STATUS", "CREATED")
 			for _, u := range users {
-				t.row(u.Name, string(u.Role), truncate(u.DisplayName, 40), yesNo(u.TOTP), yesNo(u.SeeIdentities), userStatus(&u, now),
-					formatTime(u.CreatedAt))
+				t.row(u.Name, string(u.Role), truncate(u.DisplayName, 40), yesNo(u.TOTP), yesNo(u.SeeIdentities),
+					ssoSummary(links[u.ID]), userStatus(&u, now), formatTime(u.CreatedAt))
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -237,12 +248,17 @@ func (c *cli) userShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			links, err := s.OIDCIdentities(ctx, u.ID)
+			if err != nil {
+				return err
+			}
 			if asJSON {
 				return writeJSON(c.stdout, struct {
 					*account.User
-					Cases             []account.Case `json:"cases"`
-					RecoveryCodesLeft int            `json:"recovery_codes_left"`
-				}{u, nonNil(cases), codes})
+					Cases             []account.Case         `json:"cases"`
+					RecoveryCodesLeft int                    `json:"recovery_codes_left"`
+					OIDCIdentities    []account.OIDCIdentity `json:"oidc_identities"`
+				}{u, nonNil(cases), codes, nonNil(links)})
 			}
 			f := newFields(c.stdout)
 			f.add("User", u.Name)
@@ -255,6 +271,16 @@ func (c *cli) userShowCommand() *cobra.Command {
 			}
 			f.add("Two-factor", twoFA)
 			f.add("Identities", yesNo(u.SeeIdentities))
+			if len(links) == 0 {
+				f.add("Single sign-on", "no linked identity")
+			}
+			for _, l := range links {
+				last := "never used"
+				if !l.LastLoginAt.IsZero() {
+					last = "last sign-in " + formatTime(l.LastLoginAt)
+				}
+				f.add("Single sign-on", fmt.Sprintf("%s at %s (%s)", l.Subject, l.Issuer, last))
+			}
 			names := make([]string, len(cases))
 			for i, cs := range cases {
 				names[i] = cs.Name

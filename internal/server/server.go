@@ -55,6 +55,9 @@ type Options struct {
 	// SessionPurgeEvery is how often ended sessions are deleted; 15 minutes
 	// by default, negative for never.
 	SessionPurgeEvery time.Duration
+	// OIDC, when set, offers single sign-on with this OpenID provider
+	// (account.DiscoverOIDC) besides passwords.
+	OIDC *account.OIDC
 }
 
 // Limits on request bodies: records are small, imports can be large.
@@ -98,7 +101,8 @@ func New(a *app.App, opts Options) (*Handler, error) {
 	if opts.BehindProxy {
 		clientIP = forwardedIP
 	}
-	ui, err := web.NewGuarded(a, web.Access{Guard: guard, Accounts: accounts, ClientIP: clientIP, NeedsAdmin: setup.needed})
+	ui, err := web.NewGuarded(a, web.Access{Guard: guard, Accounts: accounts, ClientIP: clientIP, NeedsAdmin: setup.needed,
+		OIDC: opts.OIDC})
 	if err != nil {
 		return nil, fmt.Errorf("load the web UI: %w", err)
 	}

@@ -33,6 +33,7 @@ func (h *handler) loginRoutes(mux *router) {
 	mux.HandleFunc("POST /login/code", h.loginCode)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /account", h.accountPage)
+	h.oidcRoutes(mux)
 }
 
 // peerIP is the address of the connection's other end.
@@ -78,6 +79,10 @@ type loginPage struct {
 	Next   string
 	Notice string // catalog key of a notice above the form
 	Error  string // why the last attempt failed, in words
+	// SSO names the OpenID provider to offer signing in with, if any;
+	// Subject is the identity it vouched for that no user is linked to.
+	SSO     string
+	Subject string
 }
 
 type codePage struct {
@@ -92,7 +97,7 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, returnTo(next), http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "login", "login", &loginPage{Next: next})
+	h.render(w, r, http.StatusOK, "login", "login", h.withSSO(&loginPage{Next: next}))
 }
 
 // loginRefused re-renders the form after a failed attempt: the same words
@@ -127,7 +132,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	name, next := r.PostFormValue("name"), r.PostFormValue("next")
 	res, err := h.access.Accounts.Login(r.Context(), name, r.PostFormValue("password"), h.access.ClientIP(r))
 	if err != nil {
-		h.loginRefused(w, r, err, "login", &loginPage{Name: name, Next: next})
+		h.loginRefused(w, r, err, "login", h.withSSO(&loginPage{Name: name, Next: next}))
 		return
 	}
 	for _, c := range h.access.Accounts.LoginCookies(res) {
@@ -161,7 +166,7 @@ func (h *handler) loginCode(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.access.Accounts.LoginSecondFactor(r.Context(), pending, r.PostFormValue("code"), h.access.ClientIP(r))
 	if errors.Is(err, account.ErrSessionExpired) {
-		h.render(w, r, http.StatusUnauthorized, "login", "login", &loginPage{Next: next, Notice: "login.expired"})
+		h.render(w, r, http.StatusUnauthorized, "login", "login", h.withSSO(&loginPage{Next: next, Notice: "login.expired"}))
 		return
 	}
 	if err != nil {
@@ -252,7 +257,7 @@ func (h *handler) Refuse(w http.ResponseWriter, r *http.Request, why authz.Refus
 			return
 		}
 		// A form sent after the session ended: log in again, then redo it.
-		h.render(w, r, http.StatusUnauthorized, "login", "login", &loginPage{Notice: "login.session_ended"})
+		h.render(w, r, http.StatusUnauthorized, "login", "login", h.withSSO(&loginPage{Notice: "login.session_ended"}))
 	case authz.NotFound:
 		h.renderError(w, r, http.StatusNotFound)
 	default:

@@ -50,6 +50,9 @@ type Access struct {
 	// NeedsAdmin, when set, reports that the installation has no
 	// administrator yet: every page then says how to create one instead.
 	NeedsAdmin func(context.Context) (bool, error)
+	// OIDC, when set, offers single sign-on with this OpenID provider on
+	// the login page (login_oidc.go).
+	OIDC *account.OIDC
 }
 
 // New builds the web interface for a without access control, for tests of
