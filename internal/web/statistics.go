@@ -6,10 +6,20 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/disclosure"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/stats"
+)
+
+// The thresholds the page offers: those stats.Count accepts, as the API's
+// threshold parameter and the command line's --threshold do. Below 3 a
+// "<T" cell would give its count away (internal/disclosure).
+const (
+	minThreshold = 3
+	maxThreshold = 1000
 )
 
 // The statistics page shows the acts of the viewer's cases counted by two
@@ -29,17 +39,33 @@ type statisticsPage struct {
 	Table     template.HTML
 	Threshold int
 	LeftOut   stats.LeftOut
-	About     int        // LeftOut.About, for num
-	CSV       string     // the same table as CSV, from the API
-	Problem   string     // catalog key of what went wrong
-	Errors    formErrors // none: the selects offer only dimensions
+	About     int    // LeftOut.About, for num
+	CSV       string // the same table as CSV, from the API
+	Problem   string // catalog key of what went wrong
+	// ThresholdText and Situation are the form's other choices, as sent;
+	// SituationOps the situations to count one of.
+	ThresholdText string
+	Situation     string
+	SituationOps  []option
+	MinThreshold  int
+	MaxThreshold  int
+	Errors        formErrors
 }
 
 func (h *handler) statisticsPage(w http.ResponseWriter, r *http.Request) {
 	l := h.localizer(r)
-	data := &statisticsPage{Rows: string(stats.Violation), Cols: string(stats.Year)}
+	data := &statisticsPage{Rows: string(stats.Violation), Cols: string(stats.Year),
+		ThresholdText: strconv.Itoa(disclosure.DefaultThreshold), MinThreshold: minThreshold, MaxThreshold: maxThreshold}
 	for _, d := range stats.Dimensions {
 		data.DimOps = append(data.DimOps, option{Value: string(d), Label: l.T("statistics.dim." + string(d))})
+	}
+	situations, err := h.app.Situations.List(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, s := range situations {
+		data.SituationOps = append(data.SituationOps, option{Value: s.ID, Label: s.Name})
 	}
 	q := r.URL.Query()
 	if v := q.Get("rows"); v != "" {
@@ -48,13 +74,30 @@ func (h *handler) statisticsPage(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("cols"); v != "" {
 		data.Cols = v
 	}
+	if v := strings.TrimSpace(q.Get("threshold")); v != "" {
+		data.ThresholdText = v
+	}
+	data.Situation = q.Get("situation")
+	filter := stats.Filter{SituationID: data.Situation}
+	var errs record.Errors
+	if n, err := strconv.Atoi(data.ThresholdText); err != nil || n < minThreshold || n > maxThreshold {
+		errs.Add("threshold", "out_of_range", "must be between %d and %d", minThreshold, maxThreshold)
+	} else {
+		filter.Threshold = int64(n)
+	}
+	if data.Situation != "" && !hasOption(data.SituationOps, data.Situation) {
+		errs.Add("situation", "not_allowed", "is not a situation")
+	}
 	by := stats.By{Rows: stats.Dimension(data.Rows), Cols: stats.Dimension(data.Cols)}
 	if err := by.Check(); err != nil {
 		data.Problem = "statistics.problem.dimensions"
+	}
+	if len(errs) > 0 || data.Problem != "" {
+		data.Errors = translateErrors(l, errs)
 		h.render(w, r, http.StatusBadRequest, "statistics", "statistics", data)
 		return
 	}
-	result, err := stats.Count(r.Context(), h.app, by, stats.Filter{})
+	result, err := stats.Count(r.Context(), h.app, by, filter)
 	switch {
 	case errors.Is(err, disclosure.ErrCannotProtect), errors.Is(err, disclosure.ErrInvalid):
 		data.Problem = "statistics.problem.cannot_protect"
@@ -90,6 +133,19 @@ func (h *handler) statisticsPage(w http.ResponseWriter, r *http.Request) {
 	// WriteHTML executes an html/template: its output is escaped.
 	data.Table = template.HTML(strings.TrimSpace(buf.String()))
 	data.Threshold, data.LeftOut, data.About = int(result.Threshold), result.LeftOut, int(result.LeftOut.About)
-	data.CSV = "/api/v1/statistics?" + url.Values{"rows": {data.Rows}, "cols": {data.Cols}, "format": {"csv"}}.Encode()
+	csv := url.Values{"rows": {data.Rows}, "cols": {data.Cols}, "format": {"csv"}, "threshold": {strconv.FormatInt(filter.Threshold, 10)}}
+	if data.Situation != "" {
+		csv.Set("situation", data.Situation)
+	}
+	data.CSV = "/api/v1/statistics?" + csv.Encode()
 	h.render(w, r, http.StatusOK, "statistics", "statistics", data)
+}
+
+func hasOption(ops []option, value string) bool {
+	for _, o := range ops {
+		if o.Value == value {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,6 +28,12 @@ type transferPage struct {
 	Errors  formErrors // none: the case list only offers what may be chosen
 	Problem string     // catalog key: why the import could not run at all
 	Detail  string     // the reader's own words on it, for the person who sent the file
+	// Preview says, before an export made for a use is downloaded, how many
+	// victim codes it withholds and why; Download fetches it.
+	Preview  *transfer.WithheldCount
+	ForUse   string
+	Format   string
+	Download string
 }
 
 // Uses are the uses of survivors' information an export may be made for.
@@ -125,12 +132,45 @@ func (h *handler) transferExport(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
+	// An export made for a use is shown first as what it withholds and
+	// why; the download follows from that page.
+	if use != "" && r.URL.Query().Get("confirm") != "1" {
+		h.transferPreview(w, r, f, use)
+		return
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if _, err := transfer.ExportFor(r.Context(), h.app, w, f, use); err != nil {
+	if use != "" {
+		// As the API does: known once every act was checked.
+		w.Header().Set("Trailer", "Dossier-Withheld")
+	}
+	withheld, err := transfer.ExportFor(r.Context(), h.app, w, f, use)
+	if err == nil && use != "" {
+		w.Header().Set("Dossier-Withheld", fmt.Sprintf("%d of %d victim codes", withheld.Total, withheld.Checked))
+	}
+	if err != nil {
 		// Headers are gone by now; the broken download is all the client
 		// can be told, the log says why.
 		slog.Error("web: export failed", "format", f, "err", err)
 	}
+}
+
+// transferPreview shows what an export for use withholds, counted the way
+// the export counts, with the link that downloads it.
+func (h *handler) transferPreview(w http.ResponseWriter, r *http.Request, f transfer.Format, use survivor.Use) {
+	data := &transferPage{ForUse: string(use), Format: string(f)}
+	var err error
+	if data.CaseOps, _, err = h.caseOptions(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	count, err := transfer.CountWithheld(r.Context(), h.app, use)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	data.Preview = &count
+	data.Download = "/transfer/export?" + url.Values{"format": {string(f)}, "for": {string(use)}, "confirm": {"1"}}.Encode()
+	h.render(w, r, http.StatusOK, "transfer", "transfer", data)
 }
