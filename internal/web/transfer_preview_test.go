@@ -25,7 +25,7 @@ func TestTransferExportPreview(t *testing.T) {
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("the preview is %s", ct)
 	}
-	e.get("/transfer/export?format=json&for=advocacy", "ar").contains(t, "قبل التنزيل", "سيُترك رمز واحد")
+	e.get("/transfer/export?format=json&for=advocacy", "ar").contains(t, "قبل التنزيل", "سيُترك رمز ضحية واحد من أصل ١")
 
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/transfer/export?confirm=1&for=un_sharing&format=json", nil))
