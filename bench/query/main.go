@@ -10,7 +10,9 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -27,9 +29,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/party"
+	"github.com/dossier-org/dossier/internal/record"
 	"github.com/dossier-org/dossier/internal/server"
 	"github.com/dossier-org/dossier/internal/synth"
 )
@@ -98,6 +103,10 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 		shapes = slices.DeleteFunc(shapes, func(s shape) bool { return !re.MatchString(s.name) })
 	}
 
+	token, err := readerToken(ctx, a)
+	if err != nil {
+		return err
+	}
 	h, err := server.New(a, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
@@ -110,7 +119,7 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String() + "/api/v1/incidents?"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Minute}
+	client := &http.Client{Transport: bearer{token, &http.Transport{MaxIdleConnsPerHost: 4}}, Timeout: 10 * time.Minute}
 
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
@@ -189,6 +198,56 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 		}
 	}
 	return nil
+}
+
+// readerToken is an API token of an analyst who is a member of every case,
+// as a real reader of the whole record would be; the server also needs an
+// administrator before it serves anything. Both are made once per store.
+func readerToken(ctx context.Context, a *app.App) (string, error) {
+	ctx = record.WithActor(ctx, "bench")
+	if need, err := a.Accounts.NeedsAdmin(ctx); err != nil {
+		return "", err
+	} else if need {
+		if _, err := a.Accounts.AddUser(ctx, account.NewUser{Name: "bench-admin", Role: account.Administrator,
+			Password: crand.Text()}); err != nil {
+			return "", err
+		}
+	}
+	u, err := a.Accounts.UserByName(ctx, "bench-reader")
+	if errors.Is(err, db.ErrNotFound) {
+		u, err = a.Accounts.AddUser(ctx, account.NewUser{Name: "bench-reader", Role: account.Analyst, Password: crand.Text()})
+	}
+	if err != nil {
+		return "", err
+	}
+	cases, err := a.Accounts.Cases(ctx)
+	if err != nil {
+		return "", err
+	}
+	mine, err := a.Accounts.CasesOf(ctx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cases {
+		if !slices.ContainsFunc(mine, func(m account.Case) bool { return m.ID == c.ID }) {
+			if err := a.Accounts.AddToCase(ctx, u.ID, c.ID); err != nil {
+				return "", err
+			}
+		}
+	}
+	token, _, err := a.Accounts.CreateToken(ctx, u.ID, "", "query benchmark", time.Hour)
+	return token, err
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
 }
 
 type page struct {

@@ -95,11 +95,20 @@ func TestCaseScope(t *testing.T) {
 					t.Errorf("%s: %q (total %d), want %q", c.name, got, total, c.want)
 				}
 			}
-			restore := incident.SetSelectiveParty(0) // the other plan of the party filter
-			got, _ := titles(octoberOnly, incident.Filter{PartyID: f.rsf.ID})
-			restore()
-			if len(got) != 0 {
-				t.Errorf("the walking plan of the party filter leaked %q", got)
+			// Every plan of the act filters keeps to the case.
+			for _, lead := range []string{"party", "age"} {
+				restore := incident.ForceLeadingFilter(lead)
+				for _, sort := range []incident.Sort{incident.NewestFirst, incident.ByTitle} {
+					got, total := titles(octoberOnly, incident.Filter{PartyID: f.rsf.ID, AgeGroup: incident.Adult, Sort: sort})
+					if len(got) != 0 || total != 0 {
+						t.Errorf("walking the %s rows first, sorted by %s, leaked %q (total %d)", lead, sort, got, total)
+					}
+					got, total = titles(octoberOnly, incident.Filter{Text: "Geneina", PartyID: f.rsf.ID, Sort: sort})
+					if len(got) != 0 || total != 0 {
+						t.Errorf("words and a party, sorted by %s, leaked %q (total %d)", sort, got, total)
+					}
+				}
+				restore()
 			}
 
 			var each []string

@@ -1,8 +1,55 @@
 package incident
 
-// SetSelectiveParty lets tests run the party filter through both of its plans.
-func SetSelectiveParty(n int) (restore func()) {
-	old := selectiveParty
-	selectiveParty = n
-	return func() { selectiveParty = old }
+import (
+	"context"
+	"fmt"
+
+	"github.com/dossier-org/dossier/internal/db"
+)
+
+// ForceLeadingFilter makes lists walk the rows of the named act filter
+// ("party", "violation", "age") first, so that tests cover every plan.
+func ForceLeadingFilter(name string) (restore func()) {
+	old := forcedLead
+	forcedLead = name
+	return func() { forcedLead = old }
+}
+
+// RemigrateListKeys puts the schema back as it was before list keys (no
+// per-act rows, the full-text index under each incident's row ID) and runs
+// their migration again, so that tests check the migration on data the
+// stores wrote.
+func RemigrateListKeys(ctx context.Context, d *db.DB) error {
+	pools := d.Pools()
+	pool := pools["write"]
+	if pool == nil {
+		pool = pools["shared"]
+	}
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	undo := []string{`DROP TABLE act_facets`, `DROP TABLE party_facets`, `DROP INDEX incidents_list_key`,
+		`DROP INDEX incidents_situation_list`, `DROP INDEX incidents_status_list`, `DROP INDEX incidents_situation_title`,
+		`CREATE INDEX incidents_date ON incidents (date_start, id)`,
+		`CREATE INDEX incidents_situation_date ON incidents (situation_id, date_start, id)`,
+		`CREATE INDEX incidents_status_date ON incidents (status, date_start, id)`}
+	if d.Dialect == db.Postgres {
+		undo = append(undo, `DROP SEQUENCE incident_list_seq`)
+	} else {
+		undo = append(undo, `DROP TABLE sequences`, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`,
+			`INSERT INTO incident_search (rowid, title, summary, place)
+				SELECT rowid, lower(title), lower(summary), lower(place_name || ' ' || place_admin_area) FROM incidents`)
+	}
+	undo = append(undo, `ALTER TABLE incidents DROP COLUMN list_key`)
+	for _, q := range undo {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if err := migrateListKeys(ctx, tx, d.Dialect); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

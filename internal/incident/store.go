@@ -36,24 +36,26 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		return err
 	}
 	record.Stamp(ctx, &in.Meta, record.Created)
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	key := listKey(in.Date.Start, seq)
 	args := []any{in.ID, in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
 		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
-		db.NullIfEmpty(in.CaseID), searchDocument(in)}
+		db.NullIfEmpty(in.CaseID), key, searchDocument(in)}
 	const insert = `INSERT INTO incidents (id, title, summary, situation_id, place_name, place_admin_area,
 		place_country, latitude, longitude, location_precision, date_start, date_end, date_precision, context,
-		status, version, created_at, created_by, updated_at, updated_by, case_id`
-	var err error
+		status, version, created_at, created_by, updated_at, updated_by, case_id, list_key`
+	const values = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`
 	if tx.Dialect() == db.Postgres {
-		_, err = tx.Exec(ctx, insert+`, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15, $16, $17, $18, $19, $20, $21, to_tsvector('simple', $22))`, args...)
+		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $23))`, args...)
 	} else {
-		var rowid int64
-		err = tx.QueryRow(ctx, insert+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15, $16, $17, $18, $19, $20, $21) RETURNING rowid`, args[:21]...).Scan(&rowid)
+		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:22]...)
 		if err == nil {
-			err = indexSQLite(ctx, tx, rowid, in)
+			err = indexSQLite(ctx, tx, key, in)
 		}
 	}
 	if err != nil {
@@ -63,6 +65,9 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		return fmt.Errorf("store incident %q: %w", in.Title, db.Explain(err))
 	}
 	if err := writeChildren(ctx, tx, in); err != nil {
+		return err
+	}
+	if err := writeFacets(ctx, tx, in.ID, 0); err != nil {
 		return err
 	}
 	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in, nil)
@@ -87,6 +92,10 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		if err := checkReferences(ctx, tx, in); err != nil {
 			return err
 		}
+		var oldKey int64
+		if err := tx.QueryRow(ctx, `SELECT list_key FROM incidents WHERE id = $1`, in.ID).Scan(&oldKey); err != nil {
+			return fmt.Errorf("read the list key of incident %s: %w", in.ID, err)
+		}
 		read := in.Version
 		record.Stamp(ctx, &in.Meta, record.Updated)
 		args := []any{in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
@@ -106,15 +115,18 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 			in.Version = read
 			return err
 		}
+		// The incident keeps its number in date order; its day may change.
+		key := listKey(in.Date.Start, seqOf(oldKey))
+		if key != oldKey {
+			if _, err := tx.Exec(ctx, `UPDATE incidents SET list_key = $1 WHERE id = $2`, key, in.ID); err != nil {
+				return fmt.Errorf("re-key incident %s: %w", in.ID, err)
+			}
+		}
 		if tx.Dialect() == db.SQLite {
-			var rowid int64
-			if err := tx.QueryRow(ctx, `SELECT rowid FROM incidents WHERE id = $1`, in.ID).Scan(&rowid); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid = $1`, oldKey); err != nil {
 				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid = $1`, rowid); err != nil {
-				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
-			}
-			if err := indexSQLite(ctx, tx, rowid, in); err != nil {
+			if err := indexSQLite(ctx, tx, key, in); err != nil {
 				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
 			}
 		}
@@ -126,6 +138,9 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		if err := writeChildren(ctx, tx, in); err != nil {
 			return err
 		}
+		if err := writeFacets(ctx, tx, in.ID, oldKey); err != nil {
+			return err
+		}
 		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)
 	})
 }
@@ -134,21 +149,29 @@ func searchDocument(in *Incident) string {
 	return textsearch.Document(in.Title, in.Summary, in.Place.Name, in.Place.AdminArea)
 }
 
-// indexSQLite queues the incident's row of the full-text index; rows are
-// written in batches (see db.Tx.Queue).
-func indexSQLite(ctx context.Context, tx *db.Tx, rowid int64, in *Incident) error {
-	return tx.Queue(ctx, "incident_search", searchBatch, writeSearchRows, rowid, textsearch.Normalize(in.Title),
-		textsearch.Normalize(in.Summary), textsearch.Document(in.Place.Name, in.Place.AdminArea))
+// indexSQLite queues the incident's row of the full-text index, under its
+// list key; rows are written in batches (see db.Tx.Queue).
+func indexSQLite(ctx context.Context, tx *db.Tx, key int64, in *Incident) error {
+	return tx.Queue(ctx, "incident_search", searchBatch, writeSearchRows, searchRow(key, in)...)
+}
+
+func searchRow(key int64, in *Incident) []any {
+	return []any{key, textsearch.Normalize(in.Title), textsearch.Normalize(in.Summary),
+		textsearch.Document(in.Place.Name, in.Place.AdminArea)}
 }
 
 const searchBatch = 256
 
 func writeSearchRows(ctx context.Context, tx *db.Tx, rows [][]any) error {
+	return insertSearchRows(ctx, tx.Exec, rows)
+}
+
+func insertSearchRows(ctx context.Context, exec execFunc, rows [][]any) error {
 	args := make([]any, 0, len(rows)*4)
 	for _, r := range rows {
 		args = append(args, r...)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES `+db.ValuesList(len(rows), 4), args...)
+	_, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES `+db.ValuesList(len(rows), 4), args...)
 	if err != nil {
 		return fmt.Errorf("index incidents for search: %w", err)
 	}

@@ -252,18 +252,28 @@ func TestList(t *testing.T) {
 			{"Hebrew text", incident.Filter{Text: "עזה"}, []*incident.Incident{hebrew}},
 			{"text and situation", incident.Filter{Text: "Nova", SituationID: f.sudan.ID}, nil},
 		}
-		// Every case runs with each party's acts collected first and with
-		// each incident checked in order.
-		for _, plan := range []struct {
-			name      string
-			selective int
-		}{{"collect plan", 1 << 30}, {"walk plan", 1}} {
-			restore := incident.SetSelectiveParty(plan.selective)
+		// Every case runs with each plan: the act filter with the fewest
+		// rows walked first, or a given one; in date order and by title.
+		for _, plan := range []struct{ name, lead string }{{"estimated", ""}, {"party first", "party"},
+			{"violation first", "violation"}, {"age first", "age"}} {
+			restore := incident.ForceLeadingFilter(plan.lead)
 			for _, c := range cases {
 				t.Run(plan.name+"/"+c.name, func(t *testing.T) {
 					page, err := f.store.List(f.ctx, c.filter)
 					if err != nil {
 						t.Fatal(err)
+					}
+					if c.filter.Sort == "" {
+						// The same matches by title, through the plan for other orders.
+						byTitle := c.filter
+						byTitle.Sort = incident.ByTitle
+						other, err := f.store.List(f.ctx, byTitle)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if got, want := titles(other.Incidents), titlesOf(c.want); !slices.Equal(got, sorted(want)) || other.Total != len(c.want) {
+							t.Errorf("by title: got %q (total %d), want %q", got, other.Total, sorted(want))
+						}
 					}
 					if got, want := titles(page.Incidents), titlesOf(c.want); !slices.Equal(got, want) {
 						if c.filter.Sort == "" {
@@ -361,3 +371,5 @@ func titlesOf(ins []*incident.Incident) []string {
 	}
 	return out
 }
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -77,9 +77,23 @@ func (s *Store) Update(ctx context.Context, p *Party) error {
 		if err := writeNames(ctx, tx, p, true); err != nil {
 			return err
 		}
+		if previous.ParentID != p.ParentID {
+			for _, fn := range onMove {
+				if err := fn(ctx, tx, p.ID); err != nil {
+					return err
+				}
+			}
+		}
 		return record.Append(ctx, tx, record.KindParty, p.Meta, record.Updated, p, previous)
 	})
 }
+
+var onMove []func(ctx context.Context, tx *db.Tx, partyID string) error
+
+// OnMove registers fn to run, in the same transaction, whenever a party is
+// given another parent: whatever is kept per party and its ancestors (the
+// incident list's per-act index) must follow the party and its units.
+func OnMove(fn func(ctx context.Context, tx *db.Tx, partyID string) error) { onMove = append(onMove, fn) }
 
 // checkParent makes sure the parent exists and that making it the parent
 // would not put the party under one of its own units.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -60,7 +61,8 @@ type importer struct {
 }
 
 // bulkTables are the tables a large import fills.
-var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions", "audit_log"}
+var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions", "audit_log",
+	"act_facets", "party_facets"}
 
 // errRollback makes db.Write roll back an import that must not be committed.
 var errRollback = errors.New("import rejected")
@@ -85,11 +87,20 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 			}
 			return im.flushIncidents()
 		}
-		// Into an empty store, the indexes are built once at the end rather
-		// than kept up to date row by row.
+		// Into an empty store, the indexes (and the incident list's
+		// per-act rows) are built once at the end rather than kept up to
+		// date row by row.
 		if empty {
+			im.ctx = incident.WithoutFacets(ctx)
 			load = func(load func() error) func() error {
-				return func() error { return tx.WithoutIndexes(ctx, bulkTables, load) }
+				return func() error {
+					return tx.WithoutIndexes(ctx, bulkTables, func() error {
+						if err := load(); err != nil {
+							return err
+						}
+						return incident.BuildFacets(ctx, tx)
+					})
+				}
 			}(load)
 		}
 		if err := load(); err != nil {

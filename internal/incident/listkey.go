@@ -1,0 +1,183 @@
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/record"
+)
+
+// An incident's list key is its place in date order: the day it began, then
+// a number drawn once from a sequence, so that keys never repeat and an
+// incident keeps its number when its date changes. Lists by date walk this
+// one integer, and on SQLite it is also the incident's row in the full-text
+// index, whose matches come out in row order: "newest first" then reads a
+// common word's matches from the front and stops after a page, instead of
+// collecting hundreds of thousands of them to sort.
+//
+// The day takes the high bits and the number the low 40 (a trillion
+// incidents); a day is counted from 1 January of year 1, so an incident
+// without a date (day 0) sorts before every dated one.
+const seqBits = 40
+
+var firstDay = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// dayNumber is the day a date string names, counted from 1 January of
+// year 1 (which is day 1); 0 for no date.
+func dayNumber(day string) int64 {
+	t, err := record.ParseDay(day)
+	if err != nil {
+		return 0
+	}
+	// In seconds: a time.Duration spans only 292 years.
+	return (t.Unix()-firstDay.Unix())/(24*60*60) + 1
+}
+
+func listKey(start string, seq int64) int64 { return dayNumber(start)<<seqBits | seq }
+
+func seqOf(key int64) int64 { return key & (1<<seqBits - 1) }
+
+// keysBefore is the first list key after every incident that began on or
+// before day: the bound of a "to" filter.
+func keysBefore(day string) int64 { return (dayNumber(day) + 1) << seqBits }
+
+// nextSeq draws the next number for a new incident's list key.
+func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
+	var n int64
+	var err error
+	if tx.Dialect() == db.Postgres {
+		err = tx.QueryRow(ctx, `SELECT nextval('incident_list_seq')`).Scan(&n)
+	} else {
+		err = tx.QueryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = 'incident_list' RETURNING value`).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("draw a list key: %w", err)
+	}
+	return n, nil
+}
+
+func init() { db.RegisterMigration(8, migrateListKeys) }
+
+// migrateListKeys gives every incident its list key (numbered in the order
+// the list used before, date then ID), rebuilds the SQLite full-text index
+// under those keys, and builds the per-act index of act filters.
+func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+	exec := func(query string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("%.60s…: %w", query, err)
+		}
+		return nil
+	}
+	if err := exec(`ALTER TABLE incidents ADD COLUMN list_key BIGINT NOT NULL DEFAULT 0`); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, date_start FROM incidents ORDER BY date_start, id`)
+	if err != nil {
+		return err
+	}
+	type keyed struct {
+		id  string
+		key int64
+	}
+	var keys []keyed
+	for rows.Next() {
+		var id, start string
+		if err := rows.Scan(&id, &start); err != nil {
+			rows.Close()
+			return err
+		}
+		keys = append(keys, keyed{id, listKey(start, int64(len(keys)+1))})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	set, err := tx.PrepareContext(ctx, `UPDATE incidents SET list_key = $1 WHERE id = $2`)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := set.ExecContext(ctx, k.key, k.id); err != nil {
+			set.Close()
+			return fmt.Errorf("set the list key of incident %s: %w", k.id, err)
+		}
+	}
+	set.Close()
+
+	ddl := []string{
+		`CREATE UNIQUE INDEX incidents_list_key ON incidents (list_key)`,
+		`DROP INDEX incidents_date`,
+		`DROP INDEX incidents_situation_date`,
+		`DROP INDEX incidents_status_date`,
+		`CREATE INDEX incidents_situation_list ON incidents (situation_id, list_key)`,
+		`CREATE INDEX incidents_status_list ON incidents (status, list_key)`,
+		`CREATE INDEX incidents_situation_title ON incidents (situation_id, title, id)`,
+	}
+	if d == db.Postgres {
+		ddl = append(ddl, fmt.Sprintf(`CREATE SEQUENCE incident_list_seq START WITH %d`, len(keys)+1))
+	} else {
+		ddl = append(ddl, `CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT`,
+			fmt.Sprintf(`INSERT INTO sequences (name, value) VALUES ('incident_list', %d)`, len(keys)))
+	}
+	ddl = append(ddl, facetTables(d)...)
+	for _, q := range ddl {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	if err := buildFacets(ctx, tx.ExecContext, ""); err != nil {
+		return err
+	}
+	for _, q := range facetIndexes(d) {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	if d == db.SQLite {
+		return reindexSearch(ctx, tx)
+	}
+	return nil
+}
+
+// reindexSearch rebuilds the SQLite full-text index under list keys.
+func reindexSearch(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`); err != nil {
+		return fmt.Errorf("empty the search index: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT list_key, title, summary, place_name, place_admin_area FROM incidents`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var batch [][]any
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := insertSearchRows(ctx, tx.ExecContext, batch)
+		batch = batch[:0]
+		return err
+	}
+	// The rows are read while the index is written: a separate statement
+	// on the same transaction, as SQLite allows.
+	for rows.Next() {
+		var key int64
+		var in Incident
+		if err := rows.Scan(&key, &in.Title, &in.Summary, &in.Place.Name, &in.Place.AdminArea); err != nil {
+			return err
+		}
+		batch = append(batch, searchRow(key, &in))
+		if len(batch) == searchBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
