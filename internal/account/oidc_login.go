@@ -234,7 +234,10 @@ func (o *OIDC) exchange(ctx context.Context, code string, p *oidcPending) (*oidc
 	if idToken.Subject == "" || len(idToken.Subject) > maxSubjectLength {
 		return nil, errors.New("the ID token's subject is empty or too long")
 	}
-	return &oidcToken{issuer: idToken.Issuer, subject: idToken.Subject, amr: claims.AMR}, nil
+	// The issuer as configured, which go-oidc has matched the token's to
+	// (it lets Google's "accounts.google.com" stand for its https URL):
+	// links are made to the configured one.
+	return &oidcToken{issuer: o.issuer, subject: idToken.Subject, amr: claims.AMR}, nil
 }
 
 // oidcFailed records a sign-in that came back without a valid identity,
