@@ -131,7 +131,7 @@ func (s *Store) Login(ctx context.Context, name, password, clientIP string) (*Lo
 				return err
 			}
 		}
-		token, sess, err := s.createSession(ctx, tx, st.id, st.totp, false)
+		token, sess, err := s.createSession(ctx, tx, st.id, LoginPassword, st.totp, false)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (s *Store) LoginSecondFactor(ctx context.Context, pendingToken, code, clien
 		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0 WHERE id = $1`, st.id); err != nil {
 			return fmt.Errorf("record the login: %w", err)
 		}
-		token, full, err := s.createSession(ctx, tx, st.id, false, true)
+		token, full, err := s.createSession(ctx, tx, st.id, sess.Method, false, true)
 		if err != nil {
 			return err
 		}

@@ -321,7 +321,7 @@ func (s *Store) oidcLogin(ctx context.Context, o *OIDC, t *oidcToken) (*LoginRes
 			"amr": amr, "provider_second_factor": mfa}); err != nil {
 			return err
 		}
-		token, sess, err := s.createSession(ctx, tx, st.id, pending, mfa)
+		token, sess, err := s.createSession(ctx, tx, st.id, LoginOIDC, pending, mfa)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,13 @@ type Principal struct {
 	SeeIdentities bool
 	SessionID     string // set when a session cookie authenticated the request
 	TokenID       string // set when an API token did
+	// LoginMethod says how the session was opened (LoginPassword or
+	// LoginOIDC); empty for a token.
+	LoginMethod string
+	// PasswordChangeDue: the user's password was generated for them and
+	// shown to an administrator. Until they choose their own, the access
+	// guard lets this principal do nothing but that.
+	PasswordChangeDue bool
 }
 
 // Can reports whether the principal has the permission. A nil principal
@@ -46,7 +53,7 @@ func (p *Principal) Actor() string { return UserActor(p.User.Name) }
 // principal builds what u may do through scope, with the second factor
 // passed or not.
 func (s *Store) principal(ctx context.Context, u *User, scope Role, secondFactor bool) (*Principal, error) {
-	p := &Principal{User: *u, Role: scope}
+	p := &Principal{User: *u, Role: scope, PasswordChangeDue: u.MustChangePassword}
 	for _, perm := range rolePermissions[scope] {
 		if u.Role.Has(perm) {
 			p.Permissions = append(p.Permissions, perm)
@@ -203,7 +210,7 @@ func (s *Store) Authenticate(next http.Handler) http.Handler {
 					internalError(w, r, err)
 					return
 				}
-				p.SessionID = sess.ID
+				p.SessionID, p.LoginMethod = sess.ID, sess.Method
 				next.ServeHTTP(w, r.WithContext(WithPrincipal(ctx, p)))
 				return
 			}

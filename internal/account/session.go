@@ -25,10 +25,12 @@ type Session struct {
 	// still awaited: the session grants nothing yet.
 	Pending bool `json:"pending"`
 	// SecondFactor means the login passed TOTP (or a recovery code).
-	SecondFactor bool      `json:"second_factor"`
-	CreatedAt    time.Time `json:"created_at"`
-	LastSeenAt   time.Time `json:"last_seen_at"`
-	ExpiresAt    time.Time `json:"expires_at"` // absolute: the session ends then, used or not
+	SecondFactor bool `json:"second_factor"`
+	// Method says how the login was made: LoginPassword or LoginOIDC.
+	Method     string    `json:"method"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"` // absolute: the session ends then, used or not
 }
 
 // ErrSessionExpired means the session token is unknown, revoked or expired.
@@ -69,7 +71,7 @@ func validSessionToken(s string) bool {
 
 // createSession stores a new session for userID inside tx and returns its
 // token, which is shown nowhere but in the cookie.
-func (s *Store) createSession(ctx context.Context, tx *db.Tx, userID string, pending, secondFactor bool) (string, *Session, error) {
+func (s *Store) createSession(ctx context.Context, tx *db.Tx, userID, method string, pending, secondFactor bool) (string, *Session, error) {
 	text, hash := newSecret("")
 	now := s.now()
 	expires := now.Add(s.opts.SessionLifetime)
@@ -78,11 +80,11 @@ func (s *Store) createSession(ctx context.Context, tx *db.Tx, userID string, pen
 		expires = now.Add(s.opts.SecondFactorTimeout)
 		action = SessionPending
 	}
-	sess := &Session{ID: record.NewID(), UserID: userID, Pending: pending, SecondFactor: secondFactor,
+	sess := &Session{ID: record.NewID(), UserID: userID, Pending: pending, SecondFactor: secondFactor, Method: method,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: expires}
-	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, pending, second_factor, created_at,
-		last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		sess.ID, hash, userID, pending, secondFactor, db.FormatTime(now), db.FormatTime(now), db.FormatTime(expires)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, pending, second_factor, login_method, created_at,
+		last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		sess.ID, hash, userID, pending, secondFactor, method, db.FormatTime(now), db.FormatTime(now), db.FormatTime(expires)); err != nil {
 		return "", nil, fmt.Errorf("store session: %w", err)
 	}
 	if err := s.event(ctx, tx, action, userID, sess); err != nil {
@@ -91,12 +93,12 @@ func (s *Store) createSession(ctx context.Context, tx *db.Tx, userID string, pen
 	return text, sess, nil
 }
 
-const sessionColumns = `id, user_id, pending, second_factor, created_at, last_seen_at, expires_at`
+const sessionColumns = `id, user_id, pending, second_factor, login_method, created_at, last_seen_at, expires_at`
 
 func scanSession(r rowScanner) (*Session, error) {
 	var sess Session
 	var created, seen, expires string
-	if err := r.Scan(&sess.ID, &sess.UserID, &sess.Pending, &sess.SecondFactor, &created, &seen, &expires); err != nil {
+	if err := r.Scan(&sess.ID, &sess.UserID, &sess.Pending, &sess.SecondFactor, &sess.Method, &created, &seen, &expires); err != nil {
 		return nil, err
 	}
 	var err error

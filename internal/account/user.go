@@ -25,13 +25,17 @@ type User struct {
 	Disabled      bool `json:"disabled"`
 	// TOTP says the user has an active authenticator: every login then
 	// needs a code.
-	TOTP              bool      `json:"totp"`
-	LockedUntil       time.Time `json:"locked_until,omitzero"`
-	PasswordChangedAt time.Time `json:"password_changed_at"`
-	CreatedAt         time.Time `json:"created_at"`
-	CreatedBy         string    `json:"created_by"`
-	UpdatedAt         time.Time `json:"updated_at"`
-	UpdatedBy         string    `json:"updated_by"`
+	TOTP bool `json:"totp"`
+	// MustChangePassword: the password was generated and shown to an
+	// administrator; until the user chooses their own, the account may do
+	// nothing else (see PasswordChangeDue on Principal).
+	MustChangePassword bool      `json:"must_change_password"`
+	LockedUntil        time.Time `json:"locked_until,omitzero"`
+	PasswordChangedAt  time.Time `json:"password_changed_at"`
+	CreatedAt          time.Time `json:"created_at"`
+	CreatedBy          string    `json:"created_by"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	UpdatedBy          string    `json:"updated_by"`
 }
 
 // Locked reports whether failed logins have locked the account at now.
@@ -48,7 +52,8 @@ func (u *User) auditView() any {
 		SeeIdentities bool   `json:"see_identities"`
 		Disabled      bool   `json:"disabled"`
 		TOTP          bool   `json:"totp"`
-	}{u.ID, u.Name, u.DisplayName, u.Role, u.SeeIdentities, u.Disabled, u.TOTP}
+		MustChange    bool   `json:"must_change_password"`
+	}{u.ID, u.Name, u.DisplayName, u.Role, u.SeeIdentities, u.Disabled, u.TOTP, u.MustChangePassword}
 }
 
 // NewUser is what it takes to add a user.
@@ -57,6 +62,10 @@ type NewUser struct {
 	DisplayName string
 	Role        Role
 	Password    string
+	// MustChangePassword asks the user to choose their own password at
+	// their next login: set it when Password was generated and shown to
+	// whoever adds the user.
+	MustChangePassword bool
 }
 
 var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -101,12 +110,12 @@ func (s *Store) AddUser(ctx context.Context, nu NewUser) (*User, error) {
 		return nil, err
 	}
 	now, actor := s.now(), record.Actor(ctx)
-	u := &User{ID: record.NewID(), Name: nu.Name, DisplayName: nu.DisplayName, Role: nu.Role,
+	u := &User{ID: record.NewID(), Name: nu.Name, DisplayName: nu.DisplayName, Role: nu.Role, MustChangePassword: nu.MustChangePassword,
 		PasswordChangedAt: now, CreatedAt: now, CreatedBy: actor, UpdatedAt: now, UpdatedBy: actor}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO users (id, name, display_name, role, password_hash, password_changed_at,
-			created_at, created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			u.ID, u.Name, u.DisplayName, string(u.Role), hash, db.FormatTime(now),
+			must_change_password, created_at, created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			u.ID, u.Name, u.DisplayName, string(u.Role), hash, db.FormatTime(now), u.MustChangePassword,
 			db.FormatTime(now), actor, db.FormatTime(now), actor)
 		if err != nil {
 			err = db.Explain(err)
@@ -117,7 +126,13 @@ func (s *Store) AddUser(ctx context.Context, nu NewUser) (*User, error) {
 			}
 			return fmt.Errorf("store user %q: %w", u.Name, err)
 		}
-		return s.event(ctx, tx, UserCreated, u.ID, u.auditView())
+		if err := s.event(ctx, tx, UserCreated, u.ID, u.auditView()); err != nil {
+			return err
+		}
+		if u.MustChangePassword {
+			return s.event(ctx, tx, PasswordChangeRequired, u.ID, u.auditView())
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +140,7 @@ func (s *Store) AddUser(ctx context.Context, nu NewUser) (*User, error) {
 	return u, nil
 }
 
-const userColumns = `id, name, display_name, role, see_identities, disabled, totp_state, locked_until,
+const userColumns = `id, name, display_name, role, see_identities, disabled, totp_state, must_change_password, locked_until,
 	password_changed_at, created_at, created_by, updated_at, updated_by`
 
 type rowScanner interface{ Scan(...any) error }
@@ -133,7 +148,7 @@ type rowScanner interface{ Scan(...any) error }
 func scanUser(r rowScanner) (*User, error) {
 	var u User
 	var totp, locked, changed, created, updated string
-	if err := r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.SeeIdentities, &u.Disabled, &totp, &locked,
+	if err := r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.SeeIdentities, &u.Disabled, &totp, &u.MustChangePassword, &locked,
 		&changed, &created, &u.CreatedBy, &updated, &u.UpdatedBy); err != nil {
 		return nil, err
 	}
@@ -344,9 +359,10 @@ func (s *Store) checkNotLastAdmin(ctx context.Context, tx *db.Tx, id string) err
 }
 
 // SetPassword replaces a user's password, as an administrator resetting
-// it: every session of the user ends.
+// it with one the user chose: every session of the user ends. A password
+// the administrator generated goes through SetTemporaryPassword instead.
 func (s *Store) SetPassword(ctx context.Context, id, password string) error {
-	return s.setPassword(ctx, id, password, PasswordReset, "")
+	return s.setPassword(ctx, id, password, PasswordReset, "", false)
 }
 
 // ChangePassword replaces the user's own password after checking the
@@ -355,6 +371,16 @@ func (s *Store) SetPassword(ctx context.Context, id, password string) error {
 func (s *Store) ChangePassword(ctx context.Context, id, current, password, keepSession string) error {
 	if err := checkPassword(password); err != nil {
 		return err
+	}
+	if current == "" {
+		var errs record.Errors
+		errs.Add("current_password", "required", "is required")
+		return errs
+	}
+	if password == current {
+		var errs record.Errors
+		errs.Add("password", "unchanged", "must differ from the current password")
+		return errs
 	}
 	var stored string
 	if err := s.db.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&stored); err != nil {
@@ -372,10 +398,12 @@ func (s *Store) ChangePassword(ctx context.Context, id, current, password, keepS
 		errs.Add("current_password", "wrong", "is not the current password")
 		return errs
 	}
-	return s.setPassword(ctx, id, password, PasswordChanged, keepSession)
+	return s.setPassword(ctx, id, password, PasswordChanged, keepSession, false)
 }
 
-func (s *Store) setPassword(ctx context.Context, id, password string, action Action, keepSession string) error {
+// setPassword stores a new password for the user, ending their sessions
+// but keepSession, and sets or clears the request to change it.
+func (s *Store) setPassword(ctx context.Context, id, password string, action Action, keepSession string, mustChange bool) error {
 	if err := checkPassword(password); err != nil {
 		return err
 	}
@@ -389,8 +417,15 @@ func (s *Store) setPassword(ctx context.Context, id, password string, action Act
 		}
 		u.PasswordChangedAt = s.now()
 		u.LockedUntil = time.Time{}
-		return `password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = ''`,
-			[]any{hash, db.FormatTime(u.PasswordChangedAt)}, nil
+		u.MustChangePassword = mustChange
+		if mustChange {
+			// The reset's own entry (action) follows, by update.
+			if err := s.event(ctx, tx, PasswordChangeRequired, u.ID, u.auditView()); err != nil {
+				return "", nil, err
+			}
+		}
+		return `password_hash = $2, password_changed_at = $3, must_change_password = $4, failed_logins = 0, locked_until = ''`,
+			[]any{hash, db.FormatTime(u.PasswordChangedAt), mustChange}, nil
 	})
 	return err
 }

@@ -19,6 +19,8 @@ func userProps() []prop {
 		field("see_identities", boolean("Holds the grant to open survivors' sealed fields (in a session that passed the second factor).")).out(),
 		field("disabled", boolean("Cannot log in; their tokens do not work.")).out(),
 		field("totp", boolean("Has an active authenticator: every login asks for a code.")).out(),
+		field("must_change_password", boolean("The password was generated and shown to an administrator: until the user chooses their own, "+
+			"their sessions and tokens may do nothing but that (POST /account/password).")).out(),
 		field("locked_until", instant("Failed logins locked the account until then; absent when it never was.")),
 		field("password_changed_at", instant("")).out(),
 		field("created_at", instant("")).out(),
@@ -120,6 +122,7 @@ func accountSchemas(s obj) {
 		field("user_id", recordID("")).out(),
 		field("pending", boolean("Always false here: logins awaiting their code are left out.")).out(),
 		field("second_factor", boolean("The login passed two-step verification.")).out(),
+		field("method", enum([]string{account.LoginPassword, account.LoginOIDC}, "How the login was made: with the password, or through single sign-on.")).out(),
 		field("created_at", instant("")).out(),
 		field("last_seen_at", instant("To the minute.")).out(),
 		field("expires_at", instant("It ends then at the latest, used or not.")).out(),
