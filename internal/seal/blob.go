@@ -144,17 +144,50 @@ func (s *Sealer) BlobName(sha256 string) string {
 	return hex.EncodeToString(out)
 }
 
+// BlobKey is one streaming key that seals blobs: the deployment's own
+// (Sealer.DeploymentBlobKey), or a subject's (Sealer.SubjectBlobKey), whose
+// blobs become unreadable when the subject is shredded.
+type BlobKey struct {
+	sa     tink.StreamingAEAD
+	layout blobLayout
+}
+
+func newBlobKey(sa tink.StreamingAEAD) (*BlobKey, error) {
+	l, err := measureLayout(sa)
+	if err != nil {
+		return nil, err
+	}
+	return &BlobKey{sa: sa, layout: l}, nil
+}
+
+// EncryptWriter seals with the deployment's blob key: see
+// BlobKey.EncryptWriter.
+func (s *Sealer) EncryptWriter(w io.Writer, ad []byte) (io.WriteCloser, error) {
+	return s.blobKey.EncryptWriter(w, ad)
+}
+
+// DecryptReader opens what EncryptWriter sealed: see BlobKey.DecryptReader.
+func (s *Sealer) DecryptReader(src io.ReadSeeker, ad []byte) (*BlobReader, error) {
+	return s.blobKey.DecryptReader(src, ad)
+}
+
+// DecryptReaderAt opens what EncryptWriter sealed: see
+// BlobKey.DecryptReaderAt.
+func (s *Sealer) DecryptReaderAt(src io.ReaderAt, ciphertextSize int64, ad []byte) (*BlobReader, error) {
+	return s.blobKey.DecryptReaderAt(src, ciphertextSize, ad)
+}
+
 // EncryptWriter returns a writer that encrypts what is written to it onto w,
 // bound to ad (say, the blob's name: then a ciphertext renamed to another
 // blob does not open). Memory stays constant whatever is written. Close
 // writes the end of the ciphertext; it does not close w, and without it the
 // ciphertext does not open.
-func (s *Sealer) EncryptWriter(w io.Writer, ad []byte) (io.WriteCloser, error) {
+func (k *BlobKey) EncryptWriter(w io.Writer, ad []byte) (io.WriteCloser, error) {
 	bw := &blobWriter{
-		sa:     s.blob,
+		sa:     k.sa,
 		w:      countingWriter{w: w},
-		layout: s.layout,
-		header: s.layout.header(),
+		layout: k.layout,
+		header: k.layout.header(),
 		ad:     append([]byte(nil), ad...),
 	}
 	if _, err := bw.w.Write(bw.header); err != nil {
@@ -301,22 +334,22 @@ type BlobReader struct {
 // for reading, with the ad it was encrypted with. It checks the trailer at
 // once, so a truncated or foreign blob fails here; each chunk is
 // authenticated as it is read.
-func (s *Sealer) DecryptReader(src io.ReadSeeker, ad []byte) (*BlobReader, error) {
+func (k *BlobKey) DecryptReader(src io.ReadSeeker, ad []byte) (*BlobReader, error) {
 	size, err := src.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("seal: size of the sealed blob: %w", err)
 	}
-	return s.newBlobReader(&seekerAt{rs: src, pos: -1}, size, ad)
+	return k.newBlobReader(&seekerAt{rs: src, pos: -1}, size, ad)
 }
 
 // DecryptReaderAt is DecryptReader over a source read by offset, of the given
 // ciphertext size.
-func (s *Sealer) DecryptReaderAt(src io.ReaderAt, ciphertextSize int64, ad []byte) (*BlobReader, error) {
-	return s.newBlobReader(src, ciphertextSize, ad)
+func (k *BlobKey) DecryptReaderAt(src io.ReaderAt, ciphertextSize int64, ad []byte) (*BlobReader, error) {
+	return k.newBlobReader(src, ciphertextSize, ad)
 }
 
-func (s *Sealer) newBlobReader(src io.ReaderAt, ctSize int64, ad []byte) (*BlobReader, error) {
-	r := &BlobReader{sa: s.blob, src: &sourceAt{r: src}, ad: append([]byte(nil), ad...)}
+func (k *BlobKey) newBlobReader(src io.ReaderAt, ctSize int64, ad []byte) (*BlobReader, error) {
+	r := &BlobReader{sa: k.sa, src: &sourceAt{r: src}, ad: append([]byte(nil), ad...)}
 	header := make([]byte, blobHeaderSize)
 	if ctSize < blobHeaderSize {
 		return nil, fmt.Errorf("%w: too short to be a sealed blob", ErrCiphertext)

@@ -141,7 +141,7 @@ func TestBlobRefusesTampering(t *testing.T) {
 	plain := pattern(3*c + 100)
 	ad := []byte("evidence-1")
 	ct := encryptBlob(t, s, plain, ad)
-	l := s.layout
+	l := s.blobKey.layout
 	chunkStart := func(i int64) int64 { return blobHeaderSize + i*l.chunkCT }
 	altered := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(ct)) }
 	flip := func(at int64) []byte {

@@ -3,64 +3,63 @@ package seal
 import (
 	"container/list"
 	"sync"
-
-	"github.com/tink-crypto/tink-go/v2/tink"
 )
 
 // keyCache keeps the most recently used unwrapped data keys, at most max of
 // them, so that opening a survivor's fields again costs no unwrapping (with a
 // KMS, a network round trip). An entry is valid only for the key ID it was
 // made from: a key replaced in the database is never served from here.
-type keyCache struct {
+type keyCache[V any] struct {
 	mu      sync.Mutex
 	max     int
 	order   *list.List // front: most recently used
 	entries map[string]*list.Element
 }
 
-type cachedKey struct {
+type cachedKey[V any] struct {
 	subject, keyID string
-	aead           tink.AEAD
+	key            V
 }
 
-func newKeyCache(max int) *keyCache {
-	return &keyCache{max: max, order: list.New(), entries: make(map[string]*list.Element)}
+func newKeyCache[V any](max int) *keyCache[V] {
+	return &keyCache[V]{max: max, order: list.New(), entries: make(map[string]*list.Element)}
 }
 
-func (c *keyCache) get(subject, keyID string) (tink.AEAD, bool) {
+func (c *keyCache[V]) get(subject, keyID string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var zero V
 	e, ok := c.entries[subject]
 	if !ok {
-		return nil, false
+		return zero, false
 	}
-	k := e.Value.(*cachedKey)
+	k := e.Value.(*cachedKey[V])
 	if k.keyID != keyID {
 		c.order.Remove(e)
 		delete(c.entries, subject)
-		return nil, false
+		return zero, false
 	}
 	c.order.MoveToFront(e)
-	return k.aead, true
+	return k.key, true
 }
 
-func (c *keyCache) put(subject, keyID string, a tink.AEAD) {
+func (c *keyCache[V]) put(subject, keyID string, key V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[subject]; ok {
-		e.Value = &cachedKey{subject: subject, keyID: keyID, aead: a}
+		e.Value = &cachedKey[V]{subject: subject, keyID: keyID, key: key}
 		c.order.MoveToFront(e)
 		return
 	}
-	c.entries[subject] = c.order.PushFront(&cachedKey{subject: subject, keyID: keyID, aead: a})
+	c.entries[subject] = c.order.PushFront(&cachedKey[V]{subject: subject, keyID: keyID, key: key})
 	for c.order.Len() > c.max {
 		oldest := c.order.Back()
 		c.order.Remove(oldest)
-		delete(c.entries, oldest.Value.(*cachedKey).subject)
+		delete(c.entries, oldest.Value.(*cachedKey[V]).subject)
 	}
 }
 
-func (c *keyCache) remove(subject string) {
+func (c *keyCache[V]) remove(subject string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[subject]; ok {
@@ -69,7 +68,7 @@ func (c *keyCache) remove(subject string) {
 	}
 }
 
-func (c *keyCache) len() int {
+func (c *keyCache[V]) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()

@@ -11,7 +11,6 @@ import (
 	"github.com/tink-crypto/tink-go/v2/prf"
 	"github.com/tink-crypto/tink-go/v2/streamingaead"
 	"github.com/tink-crypto/tink-go/v2/streamingaead/aesgcmhkdf"
-	"github.com/tink-crypto/tink-go/v2/tink"
 
 	"github.com/dossier-org/dossier/internal/db"
 )
@@ -32,8 +31,7 @@ const blobSegmentSize = 64 << 10
 type deployment struct {
 	index    prf.PRF
 	blobName prf.PRF
-	blob     tink.StreamingAEAD
-	layout   blobLayout
+	blobKey  *BlobKey
 }
 
 func newDeploymentKey(purpose string) (*keyset.Handle, error) {
@@ -89,10 +87,11 @@ func (s *Sealer) loadDeployment(ctx context.Context) error {
 	if s.blobName, err = primaryPRF(handles[purposeBlobName]); err != nil {
 		return fmt.Errorf("blob name key: %w", err)
 	}
-	if s.blob, err = streamingaead.New(handles[purposeBlob]); err != nil {
+	sa, err := streamingaead.New(handles[purposeBlob])
+	if err != nil {
 		return fmt.Errorf("blob key: %w", err)
 	}
-	if s.layout, err = measureLayout(s.blob); err != nil {
+	if s.blobKey, err = newBlobKey(sa); err != nil {
 		return fmt.Errorf("blob key: %w", err)
 	}
 	return nil

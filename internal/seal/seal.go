@@ -70,7 +70,10 @@ type Sealer struct {
 	current KEK            // wraps new keys unless the database names a newer one
 	keks    map[string]KEK // every KEK this process has, by ID
 
-	cache *keyCache
+	cache     *keyCache[tink.AEAD]
+	blobCache *keyCache[*BlobKey] // subjects' file keys, by their key ID
+
+	listeners []func(ctx context.Context, subject string) error // told of shreddings
 
 	deployment
 }
@@ -126,7 +129,11 @@ func New(ctx context.Context, d *db.DB, kek KEK, opts Options) (*Sealer, error) 
 		opts:    opts,
 		current: kek,
 		keks:    map[string]KEK{kek.ID(): kek},
-		cache:   newKeyCache(opts.CacheSize),
+		cache:   newKeyCache[tink.AEAD](opts.CacheSize),
+		// A file key is unwrapped for each object of the subject opened
+		// (each Range request of a video); few subjects' files are open at
+		// once.
+		blobCache: newKeyCache[*BlobKey](256),
 	}
 	err := d.Write(ctx, func(tx *db.Tx) error {
 		if tx.Dialect() == db.Postgres {
@@ -504,18 +511,23 @@ func (s *Sealer) Shred(ctx context.Context, subject string) error {
 	if err := s.d.Write(ctx, func(tx *db.Tx) error { return s.ShredTx(ctx, tx, subject) }); err != nil {
 		return err
 	}
-	return s.FlushShredded(ctx)
+	return s.Shredded(ctx, subject)
 }
 
 // ShredTx is Shred inside the caller's transaction (which records the event
-// in the audit log). Call FlushShredded after it commits.
+// in the audit log). The subject's file key (SubjectBlobKey), wrapped by the
+// data key, is deleted with it. Call Shredded after the transaction commits.
 func (s *Sealer) ShredTx(ctx context.Context, tx *db.Tx, subject string) error {
 	if subject == "" {
 		return errors.New("seal: the subject is empty")
 	}
 	s.cache.remove(subject)
+	s.blobCache.remove(subject)
 	now := db.FormatTime(db.Now())
 	return withSecureDelete(ctx, tx, func() error {
+		if _, err := tx.Exec(ctx, `DELETE FROM subject_blob_keys WHERE subject = $1`, subject); err != nil {
+			return fmt.Errorf("shred the file key: %w", err)
+		}
 		res, err := tx.Exec(ctx, `UPDATE data_keys SET wrapped = NULL, shredded_at = $2
 			WHERE subject = $1 AND shredded_at IS NULL`, subject, now)
 		if err != nil {
