@@ -19,6 +19,9 @@ func (s *SealedStore) SealLegacy(ctx context.Context, progress func(done, total 
 	if s.noKeys != nil {
 		return 0, s.keysMissing("seal the blobs kept in clear")
 	}
+	if !s.clearToo() {
+		return 0, errors.New("blobs kept in clear are the deployment's: convert them with the store itself, not a subject's view")
+	}
 	var refs []Ref
 	if err := s.legacy.Walk(ctx, func(r Ref) error { refs = append(refs, r); return nil }); err != nil {
 		return 0, fmt.Errorf("list the blobs kept in clear: %w", err)

@@ -61,6 +61,12 @@ const (
 	indexMagic       = "DSI\x01"
 	// indexSize: magic, SHA-256, size, offset and digest of the content's end.
 	indexSize = len(indexMagic) + sha256.Size + 8 + 8 + sha256.Size
+	// The index of objects written since blobs can belong to a subject (a
+	// survivor) names the subject too, in a field of fixed length, so that
+	// every new object's index has the same size whoever's file it holds.
+	indexMagicV2 = "DSI\x02"
+	maxSubject   = 64
+	indexSizeV2  = indexSize + 1 + maxSubject
 	// maxIndexCiphertext bounds what a reader accepts as an index's length.
 	maxIndexCiphertext = 4 << 10
 )
@@ -76,6 +82,13 @@ var (
 	// files (the key-encryption key could not be opened), so sealed blobs
 	// cannot be read, listed or stored.
 	ErrNoKeys = errors.New("the keys that seal evidence files are not available")
+	// ErrShredded: the blob belongs to a subject whose key was destroyed
+	// (crypto-shredded): it can never be read again, and nothing more is
+	// stored for the subject. It is seal.ErrShredded.
+	ErrShredded = seal.ErrShredded
+	// ErrNoSubjectKeys: a blob was to be kept under a subject's key by a
+	// store that does not seal (a store kept in clear).
+	ErrNoSubjectKeys = errors.New("this store does not seal files, so it cannot keep them under a survivor's key")
 )
 
 // DamagedError is returned by SealedStore.Walk, after walking every other
@@ -97,12 +110,72 @@ func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 // names that do not reveal their hash. It also reads (and deletes) blobs
 // kept in clear by a store made before, in the same backend, until
 // SealLegacy has converted them.
+//
+// A store holds the deployment's blobs; For gives the view of the same
+// backend that holds one subject's (a survivor's) blobs, sealed with that
+// subject's own key: the same content kept for two subjects, or for a
+// subject and the deployment, is two objects under two keys, and shredding
+// the subject makes its objects unreadable without touching the others.
 type SealedStore struct {
 	backend Backend
 	sealer  *seal.Sealer
 	legacy  *contentStore
-	noKeys  error // why there is no sealer
+	noKeys  error  // why there is no sealer
+	subject string // whose blobs this view holds; "" for the deployment's
 }
+
+// For returns the view of the store holding subject's blobs (the
+// deployment's, for ""). It shares the backend: objects of every subject
+// sit side by side, under names that do not tell whose they are.
+func (s *SealedStore) For(subject string) (*SealedStore, error) {
+	if len(subject) > maxSubject || strings.IndexByte(subject, 0) >= 0 {
+		return nil, fmt.Errorf("blob store: a subject's name is at most %d bytes, without NUL", maxSubject)
+	}
+	v := *s
+	v.subject = subject
+	return &v, nil
+}
+
+// Subject is whose blobs this view holds; "" for the deployment's.
+func (s *SealedStore) Subject() string { return s.subject }
+
+// Sealer is the sealer whose keys the store uses; nil without keys.
+func (s *SealedStore) Sealer() *seal.Sealer { return s.sealer }
+
+// ForSubject returns the view of store holding subject's blobs: store itself
+// for "", and for a subject the SealedStore's view (For). A store that does
+// not seal cannot keep a subject's blobs apart (ErrNoSubjectKeys).
+func ForSubject(store Store, subject string) (Store, error) {
+	if subject == "" {
+		return store, nil
+	}
+	sealed, ok := store.(*SealedStore)
+	if !ok {
+		return nil, ErrNoSubjectKeys
+	}
+	return sealed.For(subject)
+}
+
+// contentKey is the key the view's content is sealed with. With create, a
+// subject's key is made on first use.
+func (s *SealedStore) contentKey(ctx context.Context, create bool) (*seal.BlobKey, error) {
+	switch {
+	case s.subject == "":
+		return s.sealer.DeploymentBlobKey(), nil
+	case create:
+		return s.sealer.SubjectBlobKey(ctx, s.subject)
+	}
+	k, err := s.sealer.OpenSubjectBlobKey(ctx, s.subject)
+	if errors.Is(err, seal.ErrNoKey) {
+		// An object of the subject without a key: not what Put makes.
+		return nil, fmt.Errorf("%w: no key was ever made for its subject", ErrDamaged)
+	}
+	return k, err
+}
+
+// clearToo reports whether blobs kept in clear (from before encryption at
+// rest) belong to this view: the deployment's only.
+func (s *SealedStore) clearToo() bool { return s.subject == "" }
 
 // NewSealedStore returns a sealed store on b with the deployment's keys.
 func NewSealedStore(b Backend, sealer *seal.Sealer) *SealedStore {
@@ -131,9 +204,17 @@ func (s *SealedStore) Backend() Backend { return s.backend }
 // Location names where the blobs are kept.
 func (s *SealedStore) Location() string { return s.backend.Location() }
 
-// storedName is the backend name of the sealed object for a content hash.
+// storedName is the backend name of the view's sealed object for a content
+// hash.
 func (s *SealedStore) storedName(sum string) string {
+	return s.nameFor(s.subject, sum)
+}
+
+func (s *SealedStore) nameFor(subject, sum string) string {
 	name := s.sealer.BlobName(sum)
+	if subject != "" {
+		name = s.sealer.SubjectBlobName(subject, sum)
+	}
 	return sealedPrefix + name[:2] + "/" + name
 }
 
@@ -163,20 +244,35 @@ type index struct {
 	size      int64
 	endOffset int64 // offset in the content stream where the end digest starts
 	endDigest [sha256.Size]byte
+	subject   string // whose key seals the content; "" for the deployment's
 }
 
+// encode writes the current index format, which names the subject.
 func (ix index) encode() []byte {
-	b := make([]byte, 0, indexSize)
-	b = append(b, indexMagic...)
+	b := make([]byte, 0, indexSizeV2)
+	b = append(b, indexMagicV2...)
 	b = append(b, ix.sha256[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(ix.size))
 	b = binary.BigEndian.AppendUint64(b, uint64(ix.endOffset))
-	return append(b, ix.endDigest[:]...)
+	b = append(b, ix.endDigest[:]...)
+	b = append(b, byte(len(ix.subject)))
+	b = append(b, ix.subject...)
+	return append(b, make([]byte, maxSubject-len(ix.subject))...)
 }
 
+// decodeIndex reads either format: objects written before subjects had
+// blobs of their own have the deployment's.
 func decodeIndex(b []byte) (index, bool) {
 	var ix index
-	if len(b) != indexSize || string(b[:4]) != indexMagic {
+	switch {
+	case len(b) == indexSize && string(b[:4]) == indexMagic:
+	case len(b) == indexSizeV2 && string(b[:4]) == indexMagicV2:
+		n := int(b[indexSize])
+		if n > maxSubject {
+			return ix, false
+		}
+		ix.subject = string(b[indexSize+1 : indexSize+1+n])
+	default:
 		return ix, false
 	}
 	b = b[4:]
@@ -184,7 +280,7 @@ func decodeIndex(b []byte) (index, bool) {
 	b = b[sha256.Size:]
 	ix.size = int64(binary.BigEndian.Uint64(b))
 	ix.endOffset = int64(binary.BigEndian.Uint64(b[8:]))
-	copy(ix.endDigest[:], b[16:])
+	copy(ix.endDigest[:], b[16:16+sha256.Size])
 	if ix.size < 0 || ix.endOffset < 0 {
 		return ix, false
 	}
@@ -208,13 +304,19 @@ func (s *SealedStore) Put(ctx context.Context, r io.Reader, wantSHA256 string) (
 	if s.noKeys != nil {
 		return Ref{}, false, s.keysMissing("store blob")
 	}
+	// The subject's key first: a subject shredded takes nothing more, and
+	// the upload is not read for nothing.
+	key, err := s.contentKey(ctx, true)
+	if err != nil {
+		return Ref{}, false, fmt.Errorf("store blob in %s: %w", s.backend.Location(), err)
+	}
 	objectID := make([]byte, objectIDSize)
 	rand.Read(objectID)
 
 	pr, pw := io.Pipe()
 	written := make(chan sealedWrite, 1)
 	go func() {
-		w, err := s.writeObject(ctx, pw, r, objectID)
+		w, err := s.writeObject(ctx, pw, r, key, objectID)
 		pw.CloseWithError(err)
 		w.err = err
 		written <- w
@@ -269,8 +371,10 @@ func (s *SealedStore) Put(ctx context.Context, r io.Reader, wantSHA256 string) (
 	}
 	// Content already held in clear, from before encryption at rest, is
 	// held: say so. SealLegacy removes the clear copy.
-	if _, err := s.backend.Size(ctx, objectName(ref.SHA256)); err == nil {
-		existed = true
+	if s.clearToo() {
+		if _, err := s.backend.Size(ctx, objectName(ref.SHA256)); err == nil {
+			existed = true
+		}
 	}
 	return ref, existed, nil
 }
@@ -298,14 +402,14 @@ func (s *SealedStore) checkExisting(ctx context.Context, name string, ref Ref, s
 	if err != nil {
 		return err
 	}
-	if hex.EncodeToString(h.ix.sha256[:]) != ref.SHA256 || h.ix.size != ref.Size {
+	if hex.EncodeToString(h.ix.sha256[:]) != ref.SHA256 || h.ix.size != ref.Size || h.ix.subject != s.subject {
 		return fmt.Errorf("%w: its index names other content", ErrDamaged)
 	}
 	return nil
 }
 
 // writeObject writes the whole object for the content read from r to w.
-func (s *SealedStore) writeObject(ctx context.Context, w io.Writer, r io.Reader, objectID []byte) (sealedWrite, error) {
+func (s *SealedStore) writeObject(ctx context.Context, w io.Writer, r io.Reader, key *seal.BlobKey, objectID []byte) (sealedWrite, error) {
 	out := &countingWriter{w: w}
 	if _, err := out.Write([]byte(objectMagic)); err != nil {
 		return sealedWrite{}, err
@@ -314,7 +418,7 @@ func (s *SealedStore) writeObject(ctx context.Context, w io.Writer, r io.Reader,
 		return sealedWrite{}, err
 	}
 	content := &endDigester{w: out}
-	ew, err := s.sealer.EncryptWriter(content, contentAD(objectID))
+	ew, err := key.EncryptWriter(content, contentAD(objectID))
 	if err != nil {
 		return sealedWrite{}, err
 	}
@@ -325,7 +429,7 @@ func (s *SealedStore) writeObject(ctx context.Context, w io.Writer, r io.Reader,
 	}
 	// Everything written from here on — the content's last segment and its
 	// padding — is digested, for readers that never decrypt the padding.
-	var ix index
+	ix := index{subject: s.subject}
 	ix.endOffset = content.n
 	content.digest = sha256.New()
 	if err := ew.Close(); err != nil {
@@ -484,7 +588,7 @@ func (s *SealedStore) readHead(obj Object, name string) (head, error) {
 	if err != nil {
 		return head{}, explain(name, err)
 	}
-	plain := make([]byte, indexSize+1)
+	plain := make([]byte, indexSizeV2+1)
 	n, err := io.ReadFull(ir, plain)
 	if err != io.ErrUnexpectedEOF {
 		if err == nil {
@@ -520,6 +624,9 @@ func (s *SealedStore) Open(ctx context.Context, sha256 string) (Object, error) {
 		return nil, fmt.Errorf("open blob: %w", err)
 	}
 	if s.noKeys != nil {
+		if !s.clearToo() {
+			return nil, s.keysMissing("open blob " + sum)
+		}
 		obj, err := s.legacy.Open(ctx, sum)
 		if errors.Is(err, ErrNotFound) {
 			return nil, s.keysMissing("open blob " + sum)
@@ -528,13 +635,13 @@ func (s *SealedStore) Open(ctx context.Context, sha256 string) (Object, error) {
 	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) && s.clearToo() {
 		return s.legacy.Open(ctx, sum)
 	}
 	if err != nil {
 		return nil, s.wrap("open", sum, err)
 	}
-	obj, err := s.openObject(raw, name, sum)
+	obj, err := s.openObject(ctx, raw, name, sum)
 	if err != nil {
 		raw.Close()
 		return nil, s.wrap("open", sum, err)
@@ -542,15 +649,19 @@ func (s *SealedStore) Open(ctx context.Context, sha256 string) (Object, error) {
 	return obj, nil
 }
 
-func (s *SealedStore) openObject(raw Object, name, sum string) (*sealedObject, error) {
+func (s *SealedStore) openObject(ctx context.Context, raw Object, name, sum string) (*sealedObject, error) {
 	h, err := s.readHead(raw, name)
 	if err != nil {
 		return nil, err
 	}
-	if hex.EncodeToString(h.ix.sha256[:]) != sum {
+	if hex.EncodeToString(h.ix.sha256[:]) != sum || h.ix.subject != s.subject {
 		return nil, fmt.Errorf("%w: the object stored for this hash holds another", ErrDamaged)
 	}
-	content, err := s.sealer.DecryptReaderAt(io.NewSectionReader(h.src, int64(objectHeaderSize), h.contentLen), h.contentLen, contentAD(h.objectID))
+	key, err := s.contentKey(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	content, err := key.DecryptReaderAt(io.NewSectionReader(h.src, int64(objectHeaderSize), h.contentLen), h.contentLen, contentAD(h.objectID))
 	if err != nil {
 		return nil, explain(name, err)
 	}
@@ -567,6 +678,9 @@ func (s *SealedStore) Stat(ctx context.Context, sha256 string) (Ref, error) {
 		return Ref{}, fmt.Errorf("stat blob: %w", err)
 	}
 	if s.noKeys != nil {
+		if !s.clearToo() {
+			return Ref{}, s.keysMissing("stat blob " + sum)
+		}
 		ref, err := s.legacy.Stat(ctx, sum)
 		if errors.Is(err, ErrNotFound) {
 			return Ref{}, s.keysMissing("stat blob " + sum)
@@ -575,7 +689,7 @@ func (s *SealedStore) Stat(ctx context.Context, sha256 string) (Ref, error) {
 	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) && s.clearToo() {
 		return s.legacy.Stat(ctx, sum)
 	}
 	if err != nil {
@@ -586,8 +700,17 @@ func (s *SealedStore) Stat(ctx context.Context, sha256 string) (Ref, error) {
 	if err != nil {
 		return Ref{}, s.wrap("stat", sum, err)
 	}
-	if hex.EncodeToString(h.ix.sha256[:]) != sum {
+	if hex.EncodeToString(h.ix.sha256[:]) != sum || h.ix.subject != s.subject {
 		return Ref{}, s.wrap("stat", sum, fmt.Errorf("%w: the object stored for this hash holds another", ErrDamaged))
+	}
+	// A shredded subject's blob is there, but it is no longer a blob
+	// anyone can have.
+	if s.subject != "" {
+		if shredded, err := s.sealer.IsShredded(ctx, s.subject); err != nil {
+			return Ref{}, s.wrap("stat", sum, err)
+		} else if shredded {
+			return Ref{}, s.wrap("stat", sum, ErrShredded)
+		}
 	}
 	return Ref{SHA256: sum, Size: h.ix.size}, nil
 }
@@ -608,6 +731,12 @@ func (s *SealedStore) Delete(ctx context.Context, sha256 string) error {
 	if sealedErr != nil && !errors.Is(sealedErr, ErrNotFound) {
 		return s.wrap("delete", sum, sealedErr)
 	}
+	if !s.clearToo() {
+		if sealedErr != nil {
+			return s.wrap("delete", sum, sealedErr)
+		}
+		return nil
+	}
 	legacyErr := s.legacy.Delete(ctx, sum)
 	if legacyErr != nil && !errors.Is(legacyErr, ErrNotFound) {
 		return legacyErr
@@ -618,20 +747,51 @@ func (s *SealedStore) Delete(ctx context.Context, sha256 string) error {
 	return nil
 }
 
-// Walk reads the index of every sealed object, in the order of their stored
-// names (which says nothing of their hashes), then lists the blobs kept in
-// clear that have no sealed copy. Objects that do not open are skipped and
-// reported together at the end, in a *DamagedError.
+// Walk lists the view's blobs: it reads the index of every sealed object, in
+// the order of their stored names (which says nothing of their hashes),
+// keeps those of the view's subject (the deployment's, for the store
+// itself), then lists the blobs kept in clear that have no sealed copy.
+// Objects that do not open are skipped and reported together at the end,
+// in a *DamagedError. WalkAll lists every subject's.
 func (s *SealedStore) Walk(ctx context.Context, fn func(Ref) error) error {
+	return s.walk(ctx, func(h Held) error {
+		if h.Subject != s.subject {
+			return nil
+		}
+		return fn(h.Ref)
+	})
+}
+
+// Held is a blob as the store keeps it: whose key seals it ("" for the
+// deployment's, or a subject's), and the object's name in the backend
+// ("sealed/ab/…"; "sha256/ab/…" for a blob kept in clear).
+type Held struct {
+	Ref
+	Subject string
+	Name    string
+}
+
+// WalkAll is Walk over every blob of the backend, the deployment's and every
+// subject's, whose key is not needed to list them: the index is sealed with
+// the deployment's. A shredded subject's objects are listed too, as long as
+// they have not been deleted (seal.Sealer.IsShredded tells them apart).
+func (s *SealedStore) WalkAll(ctx context.Context, fn func(Held) error) error {
+	return s.walk(ctx, fn)
+}
+
+func (s *SealedStore) walk(ctx context.Context, fn func(Held) error) error {
 	if s.noKeys != nil {
-		return s.walkWithoutKeys(ctx, fn)
+		if !s.clearToo() {
+			return s.keysMissing("list sealed blobs")
+		}
+		return s.walkWithoutKeys(ctx, func(ref Ref) error { return fn(Held{Ref: ref, Name: objectName(ref.SHA256)}) })
 	}
 	damaged := &DamagedError{}
 	err := s.backend.List(ctx, sealedPrefix, func(name string, size int64) error {
 		if !validStoredName(name) {
 			return nil // not an object Put wrote
 		}
-		ref, err := s.readRef(ctx, name)
+		held, err := s.readHeld(ctx, name)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return nil // deleted while we walked
@@ -642,18 +802,18 @@ func (s *SealedStore) Walk(ctx context.Context, fn func(Ref) error) error {
 		case err != nil:
 			return fmt.Errorf("walk %s: %s: %w", s.backend.Location(), name, err)
 		}
-		return fn(ref)
+		return fn(held)
 	})
 	if err != nil {
 		return err
 	}
 	err = s.legacy.Walk(ctx, func(ref Ref) error {
-		if _, err := s.backend.Size(ctx, s.storedName(ref.SHA256)); err == nil {
+		if _, err := s.backend.Size(ctx, s.nameFor("", ref.SHA256)); err == nil {
 			return nil // converted; the clear copy is about to go
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		return fn(ref)
+		return fn(Held{Ref: ref, Name: objectName(ref.SHA256)})
 	})
 	if err != nil {
 		return err
@@ -686,23 +846,24 @@ func (s *SealedStore) walkWithoutKeys(ctx context.Context, fn func(Ref) error) e
 	return nil
 }
 
-func (s *SealedStore) readRef(ctx context.Context, name string) (Ref, error) {
+func (s *SealedStore) readHeld(ctx context.Context, name string) (Held, error) {
 	raw, err := s.backend.Open(ctx, name)
 	if err != nil {
-		return Ref{}, err
+		return Held{}, err
 	}
 	defer raw.Close()
 	h, err := s.readHead(raw, name)
 	if err != nil {
-		return Ref{}, err
+		return Held{}, err
 	}
-	ref := Ref{SHA256: hex.EncodeToString(h.ix.sha256[:]), Size: h.ix.size}
-	// The index is bound to the name, but check the name is the hash's:
-	// otherwise the object was made with another blob-name key.
-	if s.storedName(ref.SHA256) != name {
-		return Ref{}, fmt.Errorf("%w: %s holds %s, which is not kept under that name", ErrDamaged, name, ref.SHA256)
+	held := Held{Ref: Ref{SHA256: hex.EncodeToString(h.ix.sha256[:]), Size: h.ix.size}, Subject: h.ix.subject, Name: name}
+	// The index is bound to the name, but check the name is the hash's
+	// (and the subject's): otherwise the object was made with another
+	// blob-name key.
+	if s.nameFor(held.Subject, held.SHA256) != name {
+		return Held{}, fmt.Errorf("%w: %s holds %s, which is not kept under that name", ErrDamaged, name, held.SHA256)
 	}
-	return ref, nil
+	return held, nil
 }
 
 func (s *SealedStore) wrap(op, sum string, err error) error {

@@ -35,14 +35,14 @@ func (s *SealedStore) OpenStored(ctx context.Context, sha256 string) (StoredObje
 		return nil, fmt.Errorf("open blob: %w", err)
 	}
 	if s.noKeys != nil {
-		if _, lerr := s.legacy.Stat(ctx, sum); lerr == nil {
+		if _, lerr := s.legacy.Stat(ctx, sum); lerr == nil && s.clearToo() {
 			return nil, fmt.Errorf("blob %s: %w", sum, ErrNotSealed)
 		}
 		return nil, s.keysMissing("copy blob " + sum)
 	}
 	name := s.storedName(sum)
 	raw, err := s.backend.Open(ctx, name)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) && s.clearToo() {
 		if _, lerr := s.legacy.Stat(ctx, sum); lerr == nil {
 			return nil, fmt.Errorf("blob %s: %w", sum, ErrNotSealed)
 		}
@@ -79,7 +79,7 @@ func (o *storedObject) Close() error {
 // copyVerified writes the stored bytes of raw to w in order while
 // decrypting and hashing the content from the same reads.
 func (s *SealedStore) copyVerified(ctx context.Context, raw Object, name, sum string, w io.Writer) error {
-	obj, err := s.openObject(raw, name, sum)
+	obj, err := s.openObject(ctx, raw, name, sum)
 	if err != nil {
 		return s.wrap("copy", sum, err)
 	}
@@ -95,7 +95,11 @@ func (s *SealedStore) copyVerified(ctx context.Context, raw Object, name, sum st
 	if err := tee.copyTo(int64(objectHeaderSize)); err != nil {
 		return err
 	}
-	content, err := s.sealer.DecryptReaderAt(io.NewSectionReader(tee, int64(objectHeaderSize), obj.head.contentLen), obj.head.contentLen, contentAD(obj.head.objectID))
+	key, err := s.contentKey(ctx, false)
+	if err != nil {
+		return s.wrap("copy", sum, err)
+	}
+	content, err := key.DecryptReaderAt(io.NewSectionReader(tee, int64(objectHeaderSize), obj.head.contentLen), obj.head.contentLen, contentAD(obj.head.objectID))
 	if err != nil {
 		return s.wrap("copy", sum, explain(name, err))
 	}
