@@ -117,7 +117,7 @@ func writeFacets(ctx context.Context, tx *db.Tx, id string, oldKey int64) error 
 			return err
 		}
 	}
-	if withoutFacets(ctx) {
+	if bulkLoad(ctx) {
 		return nil
 	}
 	return buildFacets(ctx, tx.Exec, `a.incident_id = $1`, id)
@@ -132,20 +132,27 @@ func deleteFacets(ctx context.Context, tx *db.Tx, where string, args ...any) err
 	return nil
 }
 
-type withoutFacetsKey struct{}
+type bulkLoadKey struct{}
 
-// WithoutFacets marks a bulk load: incidents inserted under the returned
-// context skip their facet rows, and the loader calls BuildFacets once at
-// the end, which is far cheaper than a statement per incident.
-func WithoutFacets(ctx context.Context) context.Context {
-	return context.WithValue(ctx, withoutFacetsKey{}, true)
+// BulkLoad marks a load into an empty store: incidents inserted under the
+// returned context skip their per-act rows and their full-text index rows,
+// and the loader calls FinishBulkLoad once at the end, which writes both in
+// list-key order, far cheaper than a few statements per incident.
+func BulkLoad(ctx context.Context) context.Context { return context.WithValue(ctx, bulkLoadKey{}, true) }
+
+func bulkLoad(ctx context.Context) bool { v, _ := ctx.Value(bulkLoadKey{}).(bool); return v }
+
+// FinishBulkLoad writes the per-act rows and the full-text index of every
+// incident after a load made under BulkLoad.
+func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
+	if err := buildFacets(ctx, tx.Exec, ""); err != nil {
+		return err
+	}
+	if tx.Dialect() == db.SQLite {
+		return indexSearch(ctx, tx.Query, tx.Exec)
+	}
+	return nil
 }
-
-func withoutFacets(ctx context.Context) bool { v, _ := ctx.Value(withoutFacetsKey{}).(bool); return v }
-
-// BuildFacets writes the facet rows of every incident after a load made
-// with WithoutFacets; the tables must hold none yet.
-func BuildFacets(ctx context.Context, tx *db.Tx) error { return buildFacets(ctx, tx.Exec, "") }
 
 // A party moved under another parent changes which ranges its acts, and
 // its units' acts, belong to: their rows are written again.

@@ -137,17 +137,22 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		}
 	}
 	if d == db.SQLite {
-		return reindexSearch(ctx, tx)
+		return indexSearch(ctx, tx.QueryContext, tx.ExecContext)
 	}
 	return nil
 }
 
-// reindexSearch rebuilds the SQLite full-text index under list keys.
-func reindexSearch(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`); err != nil {
+type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+
+// indexSearch writes the SQLite full-text index of every incident anew,
+// under list keys and in their order: FTS5 keeps the terms it has not
+// written yet in rowid order, and a row below the last one makes it write
+// them out, so rows in any other order would leave one tiny segment each.
+func indexSearch(ctx context.Context, query queryFunc, exec execFunc) error {
+	if _, err := exec(ctx, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`); err != nil {
 		return fmt.Errorf("empty the search index: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT list_key, title, summary, place_name, place_admin_area FROM incidents`)
+	rows, err := query(ctx, `SELECT list_key, title, summary, place_name, place_admin_area FROM incidents ORDER BY list_key`)
 	if err != nil {
 		return err
 	}
@@ -157,7 +162,7 @@ func reindexSearch(ctx context.Context, tx *sql.Tx) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := insertSearchRows(ctx, tx.ExecContext, batch)
+		err := insertSearchRows(ctx, exec, batch)
 		batch = batch[:0]
 		return err
 	}

@@ -54,7 +54,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $23))`, args...)
 	} else {
 		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:22]...)
-		if err == nil {
+		if err == nil && !bulkLoad(ctx) {
 			err = indexSQLite(ctx, tx, key, in)
 		}
 	}

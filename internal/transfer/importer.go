@@ -88,17 +88,17 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 			return im.flushIncidents()
 		}
 		// Into an empty store, the indexes (and the incident list's
-		// per-act rows) are built once at the end rather than kept up to
-		// date row by row.
+		// per-act rows and full-text index) are built once at the end
+		// rather than kept up to date row by row.
 		if empty {
-			im.ctx = incident.WithoutFacets(ctx)
+			im.ctx = incident.BulkLoad(ctx)
 			load = func(load func() error) func() error {
 				return func() error {
 					return tx.WithoutIndexes(ctx, bulkTables, func() error {
 						if err := load(); err != nil {
 							return err
 						}
-						return incident.BuildFacets(ctx, tx)
+						return incident.FinishBulkLoad(ctx, tx)
 					})
 				}
 			}(load)

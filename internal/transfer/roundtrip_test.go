@@ -13,6 +13,8 @@ import (
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
+	"github.com/dossier-org/dossier/internal/incident"
+	"github.com/dossier-org/dossier/internal/party"
 	"github.com/dossier-org/dossier/internal/transfer"
 )
 
@@ -86,9 +88,51 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("imported %+v, want %+v", rep.Imported, wantCounts)
 				}
 				sameRecords(t, want, dump(t, dst), tc.csv)
+				sameLists(t, src, dst)
 			})
 		}
 	})
+}
+
+// sameLists checks that the imported store finds what the source store
+// finds: an import into an empty store builds the list's per-act rows and
+// full-text index in bulk, not incident by incident.
+func sameLists(t *testing.T, src, dst *app.App) {
+	t.Helper()
+	parties, err := src.Parties.List(ctx, party.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := []incident.Filter{{}, {Text: "village"}, {Text: "كيبوتس"}, {Text: "עזה"}, {ViolationType: incident.Rape},
+		{AgeGroup: incident.Child}, {To: "2023-12-31"}}
+	for _, p := range parties {
+		filters = append(filters, incident.Filter{PartyID: p.ID}, incident.Filter{PartyID: p.ID, AgeGroup: incident.Adult})
+	}
+	ids := func(a *app.App, f incident.Filter) []string {
+		page, err := a.Incidents.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, in := range page.Incidents {
+			out = append(out, in.ID)
+		}
+		return out
+	}
+	matched := 0
+	for _, f := range filters {
+		for _, sort := range []incident.Sort{incident.NewestFirst, incident.OldestFirst, incident.ByTitle} {
+			f.Sort = sort
+			want, got := ids(src, f), ids(dst, f)
+			if !slices.Equal(got, want) {
+				t.Errorf("%+v: the imported store lists %q, the source %q", f, got, want)
+			}
+			matched += len(want)
+		}
+	}
+	if matched < 3*len(filters) {
+		t.Errorf("the filters matched %d incidents in all: too few to show anything", matched)
+	}
 }
 
 func TestJSONReadByteByByte(t *testing.T) {
