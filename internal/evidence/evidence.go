@@ -211,6 +211,45 @@ type Item struct {
 	// Extracted and Thumbnail are derived from the file on ingest.
 	Extracted *Extracted `json:"extracted,omitempty"`
 	Thumbnail *blob.Ref  `json:"thumbnail,omitempty"`
+	// SurvivorID names the survivor the file identifies — a recording of
+	// their testimony, a medical or forensic report, a photograph of them —
+	// or is empty. The file (with its thumbnail and capture files) is then
+	// sealed with that survivor's own key, reading it needs the
+	// see-identities grant, and erasing the survivor destroys it.
+	SurvivorID string `json:"survivor_id,omitempty"`
+	// ShreddedAt is when the file was destroyed with the survivor's key, at
+	// their request (survivor erasure). The item stays — what is asserted,
+	// the SHA-256 of the original, the chain of custody — but the file can
+	// never be read again.
+	ShreddedAt *time.Time `json:"shredded_at,omitempty"`
+}
+
+// Shredded reports whether the item's file was destroyed with its
+// survivor's key.
+func (it *Item) Shredded() bool { return it.ShreddedAt != nil }
+
+// owner is whose key seals the item's files: its survivor's, or the
+// deployment's ("").
+func (it *Item) owner() string { return it.SurvivorID }
+
+// files are the item's files held in the blob store, each once: the file,
+// its thumbnail, and an open-source capture's HTML source and full page.
+func (it *Item) files() []blob.Ref {
+	var out []blob.Ref
+	seen := map[string]bool{}
+	add := func(r *blob.Ref) {
+		if r != nil && r.SHA256 != "" && !seen[r.SHA256] {
+			seen[r.SHA256] = true
+			out = append(out, *r)
+		}
+	}
+	add(&it.Blob)
+	add(it.Thumbnail)
+	if o := it.OpenSource; o != nil {
+		add(o.HTMLSource)
+		add(o.FullPage)
+	}
+	return out
 }
 
 // Normalize trims text, fills defaults and brings instants to the precision
@@ -219,6 +258,7 @@ func (it *Item) Normalize() {
 	it.Filename = cleanFilename(it.Filename)
 	it.Description = strings.TrimSpace(it.Description)
 	it.Language = strings.TrimSpace(it.Language)
+	it.SurvivorID = strings.TrimSpace(it.SurvivorID)
 	if tag, err := language.Parse(it.Language); err == nil && it.Language != "" {
 		it.Language = tag.String()
 	}
@@ -325,6 +365,9 @@ func (it *Item) Validate() error {
 		record.OneOf(&errs, "categories["+strconv.Itoa(i)+"]", c, Categories)
 	}
 	errs.MaxLength("description", it.Description, 50000)
+	if it.SurvivorID != "" && !record.ValidID(it.SurvivorID) {
+		errs.Add("survivor_id", "invalid_id", "%q is not a survivor's ID", it.SurvivorID)
+	}
 	if it.Language != "" {
 		if _, err := language.Parse(it.Language); err != nil {
 			errs.Add("language", "invalid_language", "%q is not a language tag (en, ar, fr …)", it.Language)

@@ -59,6 +59,25 @@ type Extracted struct {
 	Streams     []string `json:"streams,omitempty"` // "video h264 1920x1080", "audio aac"
 	// Tags are the container's other tags (encoder, creation_time …).
 	Tags map[string]string `json:"tags,omitempty"`
+	// Withheld: the file identifies a survivor, and what it says of when,
+	// where and with what it was made was not kept in the record, where it
+	// would stay in clear after the survivor's erasure. It is in the file.
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+// forSurvivor keeps of what was extracted from a file that identifies a
+// survivor only the media's shape: its capture time, position, device and
+// tags (which may say where a survivor lives or was interviewed, or whose
+// phone recorded them) are not kept in clear.
+func (e *Extracted) forSurvivor() *Extracted {
+	if e == nil {
+		return nil
+	}
+	out := &Extracted{Tool: e.Tool, Error: e.Error, Width: e.Width, Height: e.Height, Orientation: e.Orientation,
+		Duration: e.Duration, Format: e.Format, Streams: e.Streams}
+	out.Withheld = e.CapturedAt != "" || e.Make != "" || e.Model != "" || e.Serial != "" || e.Software != "" ||
+		e.Latitude != nil || e.Longitude != nil || e.Altitude != nil || len(e.Tags) > 0 || e.Withheld
+	return out
 }
 
 // sniffLength is how much of the start of a file media type detection

@@ -28,9 +28,21 @@ type Store struct {
 }
 
 // NewStore returns a store keeping content in blobs. ffprobe and ffmpeg are
-// used for audio and video when they are on the PATH.
+// used for audio and video when they are on the PATH. With a sealed store,
+// the store listens to its sealer: when a survivor is shredded, the files
+// sealed with their key are deleted from the blob store.
 func NewStore(d *db.DB, blobs blob.Store) *Store {
-	return &Store{db: d, blobs: blobs, tools: findMediaTools()}
+	s := &Store{db: d, blobs: blobs, tools: findMediaTools()}
+	if sealed, ok := blobs.(*blob.SealedStore); ok && sealed.Sealer() != nil {
+		sealed.Sealer().OnShredded(func(ctx context.Context, _ string) error {
+			// The files are unreadable already (their key is gone): this is
+			// the deletion of their ciphertext, taken up again later if it
+			// fails now.
+			s.disposeLater(ctx)
+			return nil
+		})
+	}
+	return s
 }
 
 // Blobs is the blob store the content is kept in.
@@ -71,6 +83,12 @@ func mismatch(field string) error {
 // receipt of a file is its own link in a chain of custody, with its own
 // assertions (who captured it, from whom it came). Ingested.Duplicates names
 // the items that already hold the same content, so that people can tell.
+//
+// An item tied to a survivor (SurvivorID) keeps its files under that
+// survivor's key (survivor_files.go): what is extracted of when, where and
+// with what the file was made is not kept (Extracted.Withheld), and reading
+// the file back needs the see-identities grant. Tying a file to a survivor
+// needs only to reach the survivor: it narrows who may see it.
 func (s *Store) Ingest(ctx context.Context, r io.Reader, wantSHA256 string, it *Item) (Ingested, error) {
 	var res Ingested
 	wantSHA256 = strings.ToLower(strings.TrimSpace(wantSHA256))
@@ -79,10 +97,18 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, wantSHA256 string, it *
 	if err := s.Vet(ctx, wantSHA256, it); err != nil {
 		return res, err
 	}
+	owner := it.owner()
+	blobs, err := s.blobsOf(owner)
+	if err != nil {
+		return res, err
+	}
 	head := &headKeeper{r: r}
-	ref, existed, err := s.blobs.Put(ctx, head, wantSHA256)
+	ref, existed, err := blobs.Put(ctx, head, wantSHA256)
 	if errors.Is(err, blob.ErrHashMismatch) {
 		return res, mismatch("sha256")
+	}
+	if errors.Is(err, blob.ErrShredded) {
+		return res, erasedSurvivor()
 	}
 	if err != nil {
 		return res, fmt.Errorf("store evidence content: %w", err)
@@ -96,35 +122,105 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, wantSHA256 string, it *
 	if it.Filename == "" {
 		it.Filename = DefaultFilename(ref, it.MediaType)
 	}
-	ex := s.tools.extract(ctx, s.blobs, ref, it.MediaType)
+	ex := s.tools.extract(ctx, blobs, ref, it.MediaType)
 	it.Extracted = ex.extracted
-	it.Thumbnail = nil
+	if owner != "" {
+		it.Extracted = it.Extracted.forSurvivor()
+	}
+	it.Thumbnail, it.ShreddedAt = nil, nil
 	if ex.thumbnail != nil {
-		thumb, _, err := s.blobs.Put(ctx, bytes.NewReader(ex.thumbnail), "")
+		thumb, _, err := blobs.Put(ctx, bytes.NewReader(ex.thumbnail), "")
 		if err != nil {
 			return res, fmt.Errorf("store thumbnail: %w", err)
 		}
 		it.Thumbnail = &thumb
 	}
+	adopted, err := s.adopt(ctx, it)
+	if err != nil {
+		return res, err
+	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		if err := s.checkReferences(ctx, tx, it); err != nil {
+			return err
+		}
+		if owner != "" {
+			// Held until the item is written: an erasure waits for it, and
+			// then destroys this file too.
+			if errs, err := checkSurvivor(ctx, tx, owner); err != nil || len(errs) > 0 {
+				return cmp.Or(err, error(errs))
+			}
+		}
+		if err := s.holdFiles(ctx, tx, it); err != nil {
 			return err
 		}
 		if err := insert(ctx, tx, it); err != nil {
 			return err
 		}
-		_, err := appendEvent(ctx, tx, it.ID, &Event{Kind: Received, By: record.Actor(ctx), At: it.CreatedAt,
-			Purpose: "stored in the evidence vault", SHA256: ref.SHA256, HashSource: Computed})
-		return err
+		if _, err := appendEvent(ctx, tx, it.ID, &Event{Kind: Received, By: record.Actor(ctx), At: it.CreatedAt,
+			Purpose: "stored in the evidence vault", SHA256: ref.SHA256, HashSource: Computed}); err != nil {
+			return err
+		}
+		return queueDisposal(ctx, tx, "", adopted)
 	})
 	if err != nil {
-		// The content stays in the blob store: another ingest may have
-		// stored or found the same content meanwhile, and it is only ever
-		// reachable through an item.
+		// The deployment's content stays in the blob store: another ingest
+		// may have stored or found the same content meanwhile, and it is
+		// only ever reachable through an item. A survivor's is deleted
+		// unless another item of theirs holds it: their erasure could not
+		// find a copy no item names.
+		if owner != "" {
+			if qerr := s.db.Write(ctx, func(tx *db.Tx) error { return queueDisposal(ctx, tx, owner, it.files()) }); qerr == nil {
+				s.disposeLater(ctx)
+			}
+		}
 		return res, err
+	}
+	if len(adopted) > 0 {
+		s.disposeLater(ctx)
 	}
 	res.Duplicates, err = s.holders(ctx, ref.SHA256, it.ID)
 	return res, err
+}
+
+func erasedSurvivor() error {
+	return record.Errors{{Field: "survivor_id", Code: "erased", Message: "this survivor was erased: nothing can be sealed for them again"}}
+}
+
+// adopt brings the open-source capture files of an item tied to a survivor
+// under the survivor's key: files sent before the item (PutFile) without
+// saying whose they are were sealed with the deployment's. It returns the
+// deployment's copies, to delete once the item is written if nothing else
+// uses them.
+func (s *Store) adopt(ctx context.Context, it *Item) ([]blob.Ref, error) {
+	if it.owner() == "" || it.OpenSource == nil {
+		return nil, nil
+	}
+	dst, err := s.blobsOf(it.owner())
+	if err != nil {
+		return nil, err
+	}
+	var adopted []blob.Ref
+	for _, ref := range []*blob.Ref{it.OpenSource.HTMLSource, it.OpenSource.FullPage} {
+		if ref == nil {
+			continue
+		}
+		if _, err := dst.Stat(ctx, ref.SHA256); err == nil {
+			continue
+		} else if !errors.Is(err, blob.ErrNotFound) {
+			return nil, err
+		}
+		obj, err := s.blobs.Open(ctx, ref.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("seal a capture file with the survivor's key: %w", err)
+		}
+		_, _, err = dst.Put(ctx, bufferedReader{obj}, ref.SHA256)
+		obj.Close()
+		if err != nil {
+			return nil, fmt.Errorf("seal a capture file with the survivor's key: %w", err)
+		}
+		adopted = append(adopted, *ref)
+	}
+	return adopted, nil
 }
 
 // Vet checks what is asserted about an item about to be ingested — its
@@ -151,21 +247,48 @@ func (s *Store) Vet(ctx context.Context, wantSHA256 string, it *Item) error {
 		}
 		errs = append(errs, ve...)
 	}
+	if it.SurvivorID != "" {
+		survivorErrs, err := checkSurvivor(ctx, s.db, it.SurvivorID)
+		if err != nil {
+			return err
+		}
+		errs = append(errs, survivorErrs...)
+		if _, err := s.blobsOf(it.SurvivorID); err != nil {
+			errs.Add("survivor_id", "no_keys", "this server's evidence store does not seal files, so none can be kept under a survivor's key")
+		}
+	}
 	return errs.Err()
 }
 
 // PutFile stores content that an item refers to without being an item
 // itself — an open-source capture's HTML source or full-page capture — and
 // returns its reference. wantSHA256, when given, is checked as in Ingest;
-// field names the field a mismatch is reported on.
-func (s *Store) PutFile(ctx context.Context, r io.Reader, wantSHA256, field string) (blob.Ref, error) {
+// field names the field a mismatch is reported on. survivorID, when the
+// item is to be tied to a survivor, seals the file with their key.
+func (s *Store) PutFile(ctx context.Context, survivorID string, r io.Reader, wantSHA256, field string) (blob.Ref, error) {
 	wantSHA256 = strings.ToLower(strings.TrimSpace(wantSHA256))
 	if wantSHA256 != "" && !ValidSHA256(wantSHA256) {
 		return blob.Ref{}, record.Errors{{Field: field + ".sha256", Code: "invalid_sha256", Message: "must be a SHA-256 in hexadecimal (64 characters)"}}
 	}
-	ref, _, err := s.blobs.Put(ctx, r, wantSHA256)
+	survivorID = strings.TrimSpace(survivorID)
+	if survivorID != "" {
+		if !record.ValidID(survivorID) {
+			return blob.Ref{}, record.Errors{{Field: "survivor_id", Code: "invalid_id", Message: "is not a survivor's ID"}}
+		}
+		if errs, err := checkSurvivor(ctx, s.db, survivorID); err != nil || len(errs) > 0 {
+			return blob.Ref{}, cmp.Or(err, error(errs))
+		}
+	}
+	blobs, err := s.blobsOf(survivorID)
+	if err != nil {
+		return blob.Ref{}, err
+	}
+	ref, _, err := blobs.Put(ctx, r, wantSHA256)
 	if errors.Is(err, blob.ErrHashMismatch) {
 		return blob.Ref{}, mismatch(field + ".sha256")
+	}
+	if errors.Is(err, blob.ErrShredded) {
+		return blob.Ref{}, erasedSurvivor()
 	}
 	if err != nil {
 		return blob.Ref{}, fmt.Errorf("store %s: %w", field, err)
@@ -173,9 +296,18 @@ func (s *Store) PutFile(ctx context.Context, r io.Reader, wantSHA256, field stri
 	return ref, nil
 }
 
-// holders lists the items other than except that hold content.
+// holders lists the items other than except that hold content, among those
+// ctx reaches; items tied to a survivor only for those who may see them.
 func (s *Store) holders(ctx context.Context, sha, except string) ([]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT id FROM evidence_items WHERE blob_sha256 = $1 AND id <> $2 ORDER BY id`, sha, except)
+	args := []any{sha, except}
+	where := `blob_sha256 = $1 AND id <> $2`
+	if c, ok := scopeCondition(ctx, func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+		where += ` AND ` + c
+	}
+	if !seesIdentities(ctx) {
+		where += ` AND survivor_id = ''`
+	}
+	rows, err := s.db.Query(ctx, `SELECT id FROM evidence_items WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("look for identical evidence: %w", err)
 	}
@@ -213,7 +345,13 @@ func (s *Store) checkReferences(ctx context.Context, q db.Querier, it *Item) err
 		return err
 	}
 	errs = append(errs, scopeErrs...)
-	if o := it.OpenSource; o != nil {
+	if o := it.OpenSource; o != nil && !it.Shredded() {
+		// A survivor's item names files under their key, or, sent before
+		// the item, under the deployment's: Ingest seals those again (adopt).
+		blobs, err := s.blobsOf(it.owner())
+		if err != nil {
+			blobs = s.blobs // Vet reports it on survivor_id
+		}
 		for _, r := range []struct {
 			field string
 			ref   *blob.Ref
@@ -221,7 +359,10 @@ func (s *Store) checkReferences(ctx context.Context, q db.Querier, it *Item) err
 			if r.ref == nil || !ValidSHA256(r.ref.SHA256) {
 				continue
 			}
-			held, err := s.blobs.Stat(ctx, r.ref.SHA256)
+			held, err := blobs.Stat(ctx, r.ref.SHA256)
+			if errors.Is(err, blob.ErrNotFound) && it.owner() != "" {
+				held, err = s.blobs.Stat(ctx, r.ref.SHA256)
+			}
 			switch {
 			case errors.Is(err, blob.ErrNotFound):
 				errs.Add(r.field+".sha256", "not_found", "no file with this SHA-256 is held; upload it first")
@@ -275,7 +416,7 @@ const writtenColumns = `blob_sha256, blob_size, filename, media_type, type, cate
 	captured_by, capture_date_start, capture_date_end, capture_precision, captured_at, capture_place,
 	capture_latitude, capture_longitude, capture_device, os_url, os_html_sha256, os_html_size,
 	os_full_page_sha256, os_full_page_size, os_captured_at, os_hash, os_tool, os_tool_version,
-	extracted, thumbnail_sha256, thumbnail_size`
+	extracted, thumbnail_sha256, thumbnail_size, survivor_id, shredded_at`
 
 func columnValues(it *Item) ([]any, error) {
 	cats := make([]string, len(it.Categories))
@@ -301,7 +442,7 @@ func columnValues(it *Item) ([]any, error) {
 		extracted = string(b)
 	}
 	thumb := refOrZero(it.Thumbnail)
-	return append(args, extracted, thumb.SHA256, thumb.Size), nil
+	return append(args, extracted, thumb.SHA256, thumb.Size, it.SurvivorID, instant(it.ShreddedAt)), nil
 }
 
 func refOrZero(r *blob.Ref) blob.Ref {
@@ -338,9 +479,17 @@ func parseInstant(s string) (*time.Time, error) {
 
 // Update stores a changed item: what people assert about it (type,
 // categories, description, language, capture details, open-source capture,
-// links). Its content and what was derived from it (blob, media type,
-// extracted metadata, thumbnail) never change; it.Version must be the
-// version read.
+// links) and the survivor its file identifies. Its content and what was
+// derived from it (blob, media type, extracted metadata, thumbnail) never
+// change; it.Version must be the version read.
+//
+// A change of survivor seals the item's files again with the new owner's
+// key — the survivor's, or the deployment's when it is untied — checking
+// each against its SHA-256, records it in the chain of custody, and deletes
+// the copies under the old key once nothing else uses them. Tying a file to
+// a survivor needs to reach the survivor; moving a survivor's file away
+// from their key needs the see-identities grant. A file destroyed with its
+// survivor's key cannot be tied to anyone.
 func (s *Store) Update(ctx context.Context, it *Item) error {
 	it.Normalize()
 	if err := it.Validate(); err != nil {
@@ -353,20 +502,65 @@ func (s *Store) Update(ctx context.Context, it *Item) error {
 	if len(errs) > 0 {
 		return errs
 	}
-	if err := s.checkReferences(ctx, s.db, it); err != nil {
+	before, err := get(ctx, s.db, it.ID)
+	if err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *db.Tx) error {
+	moving := it.SurvivorID != before.SurvivorID
+	if moving {
+		if err := survivorChange(ctx, before, it); err != nil {
+			return err
+		}
+		if errs, err := checkSurvivor(ctx, s.db, it.SurvivorID); err != nil || len(errs) > 0 {
+			return cmp.Or(err, error(errs))
+		}
+		if _, err := s.blobsOf(it.SurvivorID); err != nil {
+			return record.Errors{{Field: "survivor_id", Code: "no_keys",
+				Message: "this server's evidence store does not seal files, so none can be kept under a survivor's key"}}
+		}
+	}
+	// The derived fields as stored, so that references are checked in the
+	// right store.
+	it.Blob, it.MediaType, it.Extracted, it.Thumbnail, it.ShreddedAt = before.Blob, before.MediaType, before.Extracted, before.Thumbnail, before.ShreddedAt
+	if moving {
+		if err := s.reseal(ctx, before, before.owner(), it.SurvivorID); err != nil {
+			return err
+		}
+	}
+	if err := s.checkReferences(ctx, s.db, it); err != nil {
+		s.discard(ctx, moving, it.SurvivorID, before.files())
+		return err
+	}
+	adopted, err := s.adopt(ctx, it)
+	if err != nil {
+		s.discard(ctx, moving, it.SurvivorID, before.files())
+		return err
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		previous, err := get(ctx, tx, it.ID)
 		if err != nil {
 			return err
 		}
+		if previous.SurvivorID != before.SurvivorID {
+			return db.ErrConflict // tied to another survivor since it was read
+		}
 		if err := s.checkReferences(ctx, tx, it); err != nil {
 			return err
 		}
-		it.Blob, it.MediaType, it.Extracted, it.Thumbnail = previous.Blob, previous.MediaType, previous.Extracted, previous.Thumbnail
+		it.Blob, it.MediaType, it.Extracted, it.Thumbnail, it.ShreddedAt = previous.Blob, previous.MediaType, previous.Extracted, previous.Thumbnail, previous.ShreddedAt
 		if it.Filename == "" {
 			it.Filename = previous.Filename
+		}
+		if moving && it.SurvivorID != "" {
+			if errs, err := checkSurvivor(ctx, tx, it.SurvivorID); err != nil || len(errs) > 0 {
+				return cmp.Or(err, error(errs))
+			}
+			it.Extracted = previous.Extracted.forSurvivor()
+		}
+		if moving || len(adopted) > 0 {
+			if err := s.holdFiles(ctx, tx, it); err != nil {
+				return err
+			}
 		}
 		read := it.Version
 		record.Stamp(ctx, &it.Meta, record.Updated)
@@ -393,8 +587,45 @@ func (s *Store) Update(ctx context.Context, it *Item) error {
 		if err := writeLinks(ctx, tx, it); err != nil {
 			return err
 		}
-		return record.Append(ctx, tx, Kind, it.Meta, record.Updated, it, previous)
+		if err := record.Append(ctx, tx, Kind, it.Meta, record.Updated, it, previous); err != nil {
+			return err
+		}
+		if moving {
+			purpose := "sealed again with the key of the survivor it identifies, so that their erasure destroys it"
+			if it.SurvivorID == "" {
+				purpose = "sealed again with the deployment's key: no longer tied to a survivor"
+			}
+			if _, err := appendEvent(ctx, tx, it.ID, &Event{Kind: Copied, By: record.Actor(ctx), Purpose: purpose,
+				SHA256: it.Blob.SHA256, HashSource: Computed,
+				Notes: "Copied within the evidence vault, its SHA-256 checked on the way; the copy under the previous key is deleted from the store."}); err != nil {
+				return err
+			}
+			if err := queueDisposal(ctx, tx, previous.owner(), previous.files()); err != nil {
+				return err
+			}
+		}
+		return queueDisposal(ctx, tx, "", adopted)
 	})
+	if err != nil {
+		s.discard(ctx, moving, it.SurvivorID, before.files())
+		return err
+	}
+	if moving || len(adopted) > 0 {
+		s.disposeLater(ctx)
+	}
+	return nil
+}
+
+// discard deletes the copies a change of survivor made under the new owner's
+// key, when the change was not written (unless another item uses them).
+func (s *Store) discard(ctx context.Context, moving bool, owner string, files []blob.Ref) {
+	if !moving {
+		return
+	}
+	err := s.db.Write(context.WithoutCancel(ctx), func(tx *db.Tx) error { return queueDisposal(ctx, tx, owner, files) })
+	if err == nil {
+		s.disposeLater(ctx)
+	}
 }
 
 const itemColumns = writtenColumns + `, id, version, created_at, created_by, updated_at, updated_by`
@@ -403,7 +634,7 @@ type rowScanner interface{ Scan(...any) error }
 
 func scan(r rowScanner) (*Item, error) {
 	var it Item
-	var cats, capturedAt, extracted, osCaptured, created, updated string
+	var cats, capturedAt, extracted, osCaptured, created, updated, shredded string
 	var osURL sql.NullString
 	var htmlSHA, fullSHA, osHash, osTool, osToolVersion, thumbSHA string
 	var htmlSize, fullSize, thumbSize int64
@@ -411,7 +642,7 @@ func scan(r rowScanner) (*Item, error) {
 	err := r.Scan(&it.Blob.SHA256, &it.Blob.Size, &it.Filename, &it.MediaType, &it.Type, &cats, &it.Description,
 		&it.Language, &c.By, &c.Date.Start, &c.Date.End, &c.Date.Precision, &capturedAt, &c.Place, &c.Latitude,
 		&c.Longitude, &c.Device, &osURL, &htmlSHA, &htmlSize, &fullSHA, &fullSize, &osCaptured, &osHash, &osTool,
-		&osToolVersion, &extracted, &thumbSHA, &thumbSize,
+		&osToolVersion, &extracted, &thumbSHA, &thumbSize, &it.SurvivorID, &shredded,
 		&it.ID, &it.Version, &created, &it.CreatedBy, &updated, &it.UpdatedBy)
 	if err != nil {
 		return nil, err
@@ -443,6 +674,9 @@ func scan(r rowScanner) (*Item, error) {
 		}
 	}
 	it.Thumbnail = refOrNil(thumbSHA, thumbSize)
+	if it.ShreddedAt, err = parseInstant(shredded); err != nil {
+		return nil, err
+	}
 	it.Links = []Link{}
 	return &it, nil
 }
@@ -623,13 +857,25 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 
 // Open returns an item with its content, for reading by Dossier itself.
 // Handing the content to anyone goes through Export or RecordRead, which
-// record the custody event.
+// record the custody event. A file destroyed with its survivor's key fails
+// with ErrShredded, a survivor's file asked for without the see-identities
+// grant with ErrIdentities (MayOpen); the item is returned with either.
 func (s *Store) Open(ctx context.Context, id string) (*Item, blob.Object, error) {
 	it, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	obj, err := s.blobs.Open(ctx, it.Blob.SHA256)
+	if err := MayOpen(ctx, it); err != nil {
+		return it, nil, fmt.Errorf("evidence item %s: %w", id, err)
+	}
+	blobs, err := s.blobsOf(it.owner())
+	if err != nil {
+		return nil, nil, err
+	}
+	obj, err := blobs.Open(ctx, it.Blob.SHA256)
+	if errors.Is(err, blob.ErrShredded) {
+		return it, nil, fmt.Errorf("evidence item %s: %w", id, ErrShredded)
+	}
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, nil, fmt.Errorf("the content of evidence item %s (SHA-256 %s) is missing from %s: %w",
 			id, it.Blob.SHA256, s.blobs.Location(), err)
@@ -642,18 +888,29 @@ func (s *Store) Open(ctx context.Context, id string) (*Item, blob.Object, error)
 
 // Thumbnail opens an item's thumbnail; db.ErrNotFound when it has none.
 // Viewing a thumbnail is not a custody event: it is a small picture
-// derived from the content, not the content.
+// derived from the content, not the content. A thumbnail of a survivor's
+// file is theirs as much as the file: it needs the same grant.
 func (s *Store) Thumbnail(ctx context.Context, id string) (*Item, blob.Object, error) {
 	it, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := MayOpen(ctx, it); err != nil {
+		return it, nil, fmt.Errorf("evidence item %s: %w", id, err)
+	}
 	if it.Thumbnail == nil {
 		return it, nil, db.ErrNotFound
 	}
-	obj, err := s.blobs.Open(ctx, it.Thumbnail.SHA256)
+	blobs, err := s.blobsOf(it.owner())
+	if err != nil {
+		return it, nil, err
+	}
+	obj, err := blobs.Open(ctx, it.Thumbnail.SHA256)
 	if errors.Is(err, blob.ErrNotFound) {
 		return it, nil, db.ErrNotFound
+	}
+	if errors.Is(err, blob.ErrShredded) {
+		return it, nil, fmt.Errorf("evidence item %s: %w", id, ErrShredded)
 	}
 	return it, obj, err
 }

@@ -252,14 +252,14 @@ func TestOpenSourceCapture(t *testing.T) {
 	forEach(t, func(t *testing.T, ctx context.Context, d *db.DB, s *evidence.Store) {
 		html := []byte("<!DOCTYPE html><html><body>post</body></html>")
 		shot := pngOf(t, 10, 30)
-		htmlRef, err := s.PutFile(ctx, bytes.NewReader(html), sum(html), "open_source.html_source")
+		htmlRef, err := s.PutFile(ctx, "", bytes.NewReader(html), sum(html), "open_source.html_source")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PutFile(ctx, bytes.NewReader(shot), sum(html), "open_source.full_page"); !errors.Is(err, blob.ErrHashMismatch) {
+		if _, err := s.PutFile(ctx, "", bytes.NewReader(shot), sum(html), "open_source.full_page"); !errors.Is(err, blob.ErrHashMismatch) {
 			t.Errorf("full page with the wrong hash: %v", err)
 		}
-		shotRef, err := s.PutFile(ctx, bytes.NewReader(shot), "", "open_source.full_page")
+		shotRef, err := s.PutFile(ctx, "", bytes.NewReader(shot), "", "open_source.full_page")
 		if err != nil {
 			t.Fatal(err)
 		}
