@@ -31,12 +31,31 @@ type Report struct {
 	Revisions   int             `json:"revisions"`
 	Blobs       int             `json:"blobs"`
 	Problems    []audit.Problem `json:"problems"`
-	Took        time.Duration   `json:"took_ns"`
+	// Shredded lists the evidence files destroyed with their survivor's key
+	// at the survivor's request: gone by design, not altered. Their items,
+	// hashes and custody are verified like any other.
+	Shredded []ShreddedFile `json:"shredded"`
+	// AwaitingDeletion counts stored objects of erased survivors not yet
+	// deleted from the store: they cannot be opened (their key is gone),
+	// and the evidence store deletes them at its next write.
+	AwaitingDeletion int           `json:"awaiting_deletion"`
+	Took             time.Duration `json:"took_ns"`
 
-	// holders maps a file's SHA-256 to the evidence items naming it, so a
-	// damaged file is reported with the items it belongs to.
-	holders map[string][]string
+	// holders maps a stored file (its owner and SHA-256) to the evidence
+	// items naming it, so a damaged file is reported with its items.
+	holders map[heldFile][]string
 }
+
+// ShreddedFile is an evidence item whose file was crypto-shredded.
+type ShreddedFile struct {
+	Item   string    `json:"item"`
+	SHA256 string    `json:"sha256"`
+	At     time.Time `json:"shredded_at"`
+}
+
+// heldFile is a stored file: whose key seals it ("" for the deployment's,
+// else a survivor's) and its SHA-256.
+type heldFile struct{ owner, sha256 string }
 
 // OK reports whether nothing was found altered.
 func (r Report) OK() bool { return len(r.Problems) == 0 }
@@ -103,6 +122,9 @@ func Verify(ctx context.Context, a *app.App) (Report, error) {
 	}
 	if err := verifyBlobs(ctx, a, &report); err != nil {
 		return report, err
+	}
+	if report.Shredded == nil {
+		report.Shredded = []ShreddedFile{}
 	}
 	sort.SliceStable(report.Problems, func(i, j int) bool { return report.Problems[i].What < report.Problems[j].What })
 	report.Took = time.Since(start)
@@ -198,14 +220,39 @@ func verifyRevisions(ctx context.Context, a *app.App, report *Report, versions m
 	return nil
 }
 
-// verifyBlobs re-hashes every evidence file held: a content-addressed file
-// that no longer hashes to its name was altered or damaged in storage.
+// verifyBlobs re-hashes every evidence file held — the deployment's and
+// every survivor's — a content-addressed file that no longer hashes to its
+// name was altered or damaged in storage. The objects of erased survivors
+// are counted, not opened: their key is destroyed.
 func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 	if a.Blobs == nil {
 		return nil
 	}
-	var refs []blob.Ref
-	err := a.Blobs.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil })
+	var refs []blob.Held
+	var err error
+	if sealed, ok := a.Blobs.(*blob.SealedStore); ok && sealed.Sealer() != nil {
+		shredded := map[string]bool{}
+		err = sealed.WalkAll(ctx, func(h blob.Held) error {
+			if h.Subject != "" {
+				gone, ok := shredded[h.Subject]
+				if !ok {
+					var err error
+					if gone, err = sealed.Sealer().IsShredded(ctx, h.Subject); err != nil {
+						return err
+					}
+					shredded[h.Subject] = gone
+				}
+				if gone {
+					report.AwaitingDeletion++
+					return nil
+				}
+			}
+			refs = append(refs, h)
+			return nil
+		})
+	} else {
+		err = a.Blobs.Walk(ctx, func(r blob.Ref) error { refs = append(refs, blob.Held{Ref: r}); return nil })
+	}
 	// A sealed object whose index does not open cannot say which file it
 	// held: it is reported by its stored name, and the others verified.
 	var damaged *blob.DamagedError
@@ -221,13 +268,20 @@ func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 	for _, ref := range refs {
 		report.Blobs++
 		what := "evidence file " + ref.SHA256
+		if ref.Subject != "" {
+			what += " sealed for survivor " + ref.Subject
+		}
 		altered := func(detail string) {
-			if items := report.holders[ref.SHA256]; len(items) > 0 {
+			if items := report.holders[heldFile{ref.Subject, ref.SHA256}]; len(items) > 0 {
 				detail += "; it is the file of evidence item " + strings.Join(items, ", ")
 			}
 			report.problem(what, "%s", detail)
 		}
-		obj, err := a.Blobs.Open(ctx, ref.SHA256)
+		blobs, err := blob.ForSubject(a.Blobs, ref.Subject)
+		if err != nil {
+			return fmt.Errorf("verify: %s: %w", what, err)
+		}
+		obj, err := blobs.Open(ctx, ref.SHA256)
 		if errors.Is(err, blob.ErrNotFound) {
 			report.problem(what, "it was listed but cannot be opened: it was deleted while being verified")
 			continue
@@ -258,15 +312,27 @@ func verifyBlobs(ctx context.Context, a *app.App, report *Report) error {
 }
 
 // verifyItemFiles checks that every file an evidence item names is held
-// with the size recorded: a record whose file is gone is evidence lost.
+// with the size recorded — under its survivor's key, for a file tied to
+// one: a record whose file is gone is evidence lost. A file destroyed with
+// its survivor's key, at their request, is listed as shredded.
 func verifyItemFiles(ctx context.Context, a *app.App, report *Report, what string, it *evidence.Item) error {
 	if a.Blobs == nil {
 		return nil
 	}
-	if report.holders == nil {
-		report.holders = map[string][]string{}
+	if it.Shredded() {
+		report.Shredded = append(report.Shredded, ShreddedFile{Item: it.ID, SHA256: it.Blob.SHA256, At: *it.ShreddedAt})
+		return nil
 	}
-	report.holders[it.Blob.SHA256] = append(report.holders[it.Blob.SHA256], it.ID)
+	if report.holders == nil {
+		report.holders = map[heldFile][]string{}
+	}
+	held := heldFile{it.SurvivorID, it.Blob.SHA256}
+	report.holders[held] = append(report.holders[held], it.ID)
+	blobs, err := blob.ForSubject(a.Blobs, it.SurvivorID)
+	if err != nil {
+		report.problem(what, "it is tied to survivor %s, but the evidence store does not seal files: %v", it.SurvivorID, err)
+		return nil
+	}
 	refs := map[string]*blob.Ref{"its file": &it.Blob, "its thumbnail": it.Thumbnail}
 	if it.OpenSource != nil {
 		refs["its HTML source"], refs["its full-page capture"] = it.OpenSource.HTMLSource, it.OpenSource.FullPage
@@ -275,8 +341,11 @@ func verifyItemFiles(ctx context.Context, a *app.App, report *Report, what strin
 		if ref == nil {
 			continue
 		}
-		held, err := a.Blobs.Stat(ctx, ref.SHA256)
+		held, err := blobs.Stat(ctx, ref.SHA256)
 		switch {
+		case errors.Is(err, blob.ErrShredded):
+			report.problem(what, "%s (SHA-256 %s) was sealed with the key of survivor %s, which was destroyed, but the item does not say it was shredded",
+				role, ref.SHA256, it.SurvivorID)
 		case errors.Is(err, blob.ErrNotFound):
 			report.problem(what, "%s (SHA-256 %s) is missing from the evidence store", role, ref.SHA256)
 		case errors.Is(err, blob.ErrDamaged):

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
+	"github.com/dossier-org/dossier/internal/blob/blobtest"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/demo"
@@ -19,7 +20,11 @@ import (
 	"github.com/dossier-org/dossier/internal/record"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	blobtest.Stop()
+	os.Exit(code)
+}
 
 // demoApp loads the demo record set, edits an incident twice so that its
 // history holds superseded versions, and issues a checkpoint.
