@@ -35,6 +35,7 @@ import (
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/db"
+	"github.com/dossier-org/dossier/internal/evidence"
 )
 
 // Format names the backup format in its manifest.
@@ -64,6 +65,10 @@ type Manifest struct {
 	// objects, with the SHA-256 and size of their stored bytes (Blobs
 	// counts them too, with their content's size).
 	Sealed []File `json:"sealed,omitempty"`
+	// LeftOut counts the stored objects not copied: files of erased
+	// survivors, whose key is destroyed, and copies queued for deletion
+	// that the store had not deleted yet.
+	LeftOut int `json:"left_out,omitempty"`
 }
 
 // File is one file of the backup with its hash.
@@ -138,7 +143,7 @@ func Write(ctx context.Context, a *app.App, w io.Writer, opts Options) (Manifest
 	if m.Database, err = addFile(tw, name, snapshot); err != nil {
 		return m, err
 	}
-	if err := addBlobs(ctx, tw, a.Blobs, &m, opts.Progress); err != nil {
+	if err := addBlobs(ctx, tw, a, &m, opts.Progress); err != nil {
 		return m, err
 	}
 	if opts.IncludeSigningKeys {
@@ -214,18 +219,60 @@ func addFile(tw *tar.Writer, name, path string) (File, error) {
 // Sealed blobs are copied as they are stored, ciphertext under names that
 // do not reveal their hash, so the backup is no more readable than the
 // store; their content is still decrypted and re-hashed in the same pass.
-func addBlobs(ctx context.Context, tw *tar.Writer, store blob.Store, m *Manifest, progress func(done, total int)) error {
+// Survivors' files are copied under their own keys; those of erased
+// survivors are left out — nothing could open them — and so are copies
+// queued for deletion (a survivor's file moved to their key leaves one
+// under the deployment's), so that a backup made after an erasure holds
+// nothing of it.
+func addBlobs(ctx context.Context, tw *tar.Writer, a *app.App, m *Manifest, progress func(done, total int)) error {
+	store := a.Blobs
 	if store == nil {
 		return nil
 	}
-	var refs []blob.Ref
-	if err := store.Walk(ctx, func(r blob.Ref) error { refs = append(refs, r); return nil }); err != nil {
+	leftOut, err := toLeaveOut(ctx, a)
+	if err != nil {
+		return err
+	}
+	var refs []blob.Held
+	sealedRoot, _ := store.(*blob.SealedStore)
+	if sealedRoot != nil && sealedRoot.Sealer() != nil {
+		shredded := map[string]bool{}
+		err := sealedRoot.WalkAll(ctx, func(h blob.Held) error {
+			if h.Subject != "" {
+				gone, ok := shredded[h.Subject]
+				if !ok {
+					var err error
+					if gone, err = sealedRoot.Sealer().IsShredded(ctx, h.Subject); err != nil {
+						return err
+					}
+					shredded[h.Subject] = gone
+				}
+				if gone {
+					m.LeftOut++
+					return nil
+				}
+			}
+			if leftOut[evidence.Disposal{Owner: h.Subject, SHA256: h.SHA256}] {
+				m.LeftOut++
+				return nil
+			}
+			refs = append(refs, h)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list the evidence files: %w", err)
+		}
+	} else if err := store.Walk(ctx, func(r blob.Ref) error { refs = append(refs, blob.Held{Ref: r}); return nil }); err != nil {
 		return fmt.Errorf("list the evidence files: %w", err)
 	}
-	sealed, _ := store.(*blob.SealedStore)
 	buf := make([]byte, 1<<20)
-	for i, ref := range refs {
-		if sealed != nil {
+	for i, held := range refs {
+		ref := held.Ref
+		if sealedRoot != nil {
+			sealed, err := sealedRoot.For(held.Subject)
+			if err != nil {
+				return err
+			}
 			f, err := addSealed(ctx, tw, sealed, ref, m.CreatedAt, buf)
 			if err == nil {
 				m.Sealed = append(m.Sealed, f)
@@ -269,6 +316,25 @@ func addBlobs(ctx context.Context, tw *tar.Writer, store blob.Store, m *Manifest
 		}
 	}
 	return nil
+}
+
+// toLeaveOut runs the evidence store's pending deletions, and returns the
+// copies still queued (their deletion failed): they are not backed up.
+func toLeaveOut(ctx context.Context, a *app.App) (map[evidence.Disposal]bool, error) {
+	if a.Evidence == nil {
+		return nil, nil
+	}
+	// A failure here leaves the copy queued, and out of the backup.
+	a.Evidence.Dispose(ctx)
+	pending, err := evidence.PendingDisposals(ctx, a.DB)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[evidence.Disposal]bool, len(pending))
+	for _, d := range pending {
+		out[d] = true
+	}
+	return out, nil
 }
 
 // addSealed copies a sealed blob's stored object; reading it to its end
