@@ -72,8 +72,10 @@ type Manifest struct {
 	Incident      string          `json:"incident"`
 	Log           ManifestLog     `json:"log"`
 	Evidence      []EvidenceEntry `json:"evidence"`
-	// Excluded lists the evidence items left out because the survivor they
-	// concern has not consented to use in legal proceedings.
+	// Excluded lists the evidence items left out, and why: the survivor they
+	// concern has not consented to use in legal proceedings, their file was
+	// destroyed at the survivor's request (crypto-shredded), or it
+	// identifies a survivor and the exporter may not see it.
 	Excluded []Exclusion `json:"excluded"`
 }
 
@@ -161,7 +163,11 @@ func Write(ctx context.Context, a *app.App, incidentID, dir string, opts Options
 	m.Excluded = []Exclusion{}
 	subjects := []string{in.ID}
 	for _, it := range items {
-		if reason := withoutConsent(it, codes, consent); reason != "" {
+		reason, err := withheld(ctx, a, it, codes, consent)
+		if err != nil {
+			return m, err
+		}
+		if reason != "" {
 			m.Excluded = append(m.Excluded, Exclusion{ID: it.ID, Reason: reason})
 			continue
 		}
@@ -231,6 +237,33 @@ func Write(ctx context.Context, a *app.App, incidentID, dir string, opts Options
 		return m, err
 	}
 	return m, nil
+}
+
+// withheld says why an item may not go into a bundle, or "": its file was
+// destroyed with its survivor's key; it identifies a survivor and the
+// exporter does not hold the see-identities grant; or the survivor it
+// identifies, or whose act it bears on, has not consented to use in legal
+// proceedings.
+func withheld(ctx context.Context, a *app.App, it *evidence.Item, codes map[string]string, consent *survivor.ConsentIndex) (string, error) {
+	switch err := evidence.MayOpen(ctx, it); {
+	case errors.Is(err, evidence.ErrShredded):
+		return "the file was destroyed at the survivor's request (crypto-shredded on " + it.ShreddedAt.Format("2006-01-02") + ")", nil
+	case errors.Is(err, evidence.ErrIdentities):
+		return "the file identifies a survivor: including it needs the see-identities permission", nil
+	case err != nil:
+		return "", err
+	}
+	if it.SurvivorID != "" {
+		// Consent is the survivor's whichever cases the exporter works on.
+		sv, err := survivor.Lookup(record.WithoutCaseScope(ctx), a.DB, it.SurvivorID)
+		if err != nil {
+			return "", fmt.Errorf("bundle: the survivor of evidence item %s: %w", it.ID, err)
+		}
+		if v := consent.Check(sv.Code); !v.Allowed {
+			return "survivor " + sv.Code + ": " + v.Reason, nil
+		}
+	}
+	return withoutConsent(it, codes, consent), nil
 }
 
 // withoutConsent says why an item may not go into a bundle: it bears on an

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/app"
 	"github.com/dossier-org/dossier/internal/audit"
 	"github.com/dossier-org/dossier/internal/blob/blobtest"
@@ -323,5 +324,96 @@ func TestBundleLeavesOutWhatASurvivorDidNotConsentTo(t *testing.T) {
 	}
 	if r, err := bundle.VerifyDir(dir, a.LogKey.Public); err != nil || !r.OK() {
 		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// Files tied to survivors go into a bundle with the survivor's consent to
+// legal proceedings, and only for an exporter who may see them; a file
+// destroyed at the survivor's request is listed as withheld, with why.
+func TestBundleWithholdsSurvivorFiles(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := record.WithActor(context.Background(), "test")
+			cfg := app.Config{DataDir: t.TempDir()}
+			if engine == "postgres" {
+				cfg.DatabaseURL = dbtest.PostgresDatabase(t)
+			}
+			a, err := app.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			in := &incident.Incident{Title: "Attack on a camp", Date: record.Date{Start: "2023-06-15", Precision: record.DateDay}}
+			if err := a.Incidents.Create(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			newSurvivor := func(code string, consented bool) *survivor.Survivor {
+				sv := &survivor.Survivor{Code: code, Synthetic: true}
+				if err := a.Survivors.Create(ctx, survivor.Administrator(ctx), sv, survivor.Identity{}); err != nil {
+					t.Fatal(err)
+				}
+				if consented {
+					if err := a.Survivors.RecordConsent(ctx, &survivor.Consent{SurvivorID: sv.ID, Use: survivor.LegalProceedings,
+						Decision: survivor.Given, On: "2026-01-05", Language: "en", TakenBy: "synthetic interviewer"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return sv
+			}
+			consented, refused, erased := newSurvivor("SYN-0011", true), newSurvivor("SYN-0012", false), newSurvivor("SYN-0013", true)
+			add := func(name, survivorID string) *evidence.Item {
+				it := &evidence.Item{Filename: name, Type: evidence.SurvivorTestimony, SurvivorID: survivorID,
+					Links: []evidence.Link{{Kind: evidence.LinkIncident, ID: in.ID}}}
+				if _, err := a.Evidence.Ingest(ctx, strings.NewReader("synthetic "+name), "", it); err != nil {
+					t.Fatal(err)
+				}
+				return it
+			}
+			plain, ofConsented, ofRefused, ofErased := add("scene.txt", ""), add("a.txt", consented.ID), add("b.txt", refused.ID), add("c.txt", erased.ID)
+			if _, err := a.Survivors.Erase(ctx, erased.ID, survivor.Erasure{Reason: survivor.ErasureRequest, On: "2026-01-06",
+				Language: "en", TakenBy: "synthetic interviewer"}); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "b")
+			m, err := bundle.Write(ctx, a, in.ID, dir, bundle.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bundled []string
+			for _, e := range m.Evidence {
+				bundled = append(bundled, e.ID)
+			}
+			sort.Strings(bundled)
+			want := []string{plain.ID, ofConsented.ID}
+			sort.Strings(want)
+			if strings.Join(bundled, ",") != strings.Join(want, ",") {
+				t.Errorf("bundled %v, want %v", bundled, want)
+			}
+			reasons := map[string]string{}
+			for _, x := range m.Excluded {
+				reasons[x.ID] = x.Reason
+			}
+			if len(reasons) != 2 || !strings.Contains(reasons[ofRefused.ID], "SYN-0012") ||
+				!strings.Contains(reasons[ofErased.ID], "destroyed at the survivor's request (crypto-shredded on ") {
+				t.Errorf("withheld: %v", reasons)
+			}
+			readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+			if err != nil || !strings.Contains(string(readme), ofErased.ID) || !strings.Contains(string(readme), "crypto-shredded") {
+				t.Errorf("the README does not say what was withheld and why: %v", err)
+			}
+			if r, err := bundle.VerifyDir(dir, a.LogKey.Public); err != nil || !r.OK() {
+				t.Fatalf("%+v %v", r, err)
+			}
+
+			// An exporter without the see-identities grant gets no survivor's file.
+			analyst := account.WithPrincipal(ctx, &account.Principal{User: account.User{Name: "analyst"}})
+			m, err = bundle.Write(analyst, a, in.ID, filepath.Join(t.TempDir(), "c"), bundle.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != 1 || m.Evidence[0].ID != plain.ID || len(m.Excluded) != 3 {
+				t.Errorf("without the grant: %+v, withheld %+v", m.Evidence, m.Excluded)
+			}
+		})
 	}
 }
