@@ -30,6 +30,8 @@ import (
 //	capture_date_precision  approximate, to say the date is not exact
 //	capture_at            the exact instant, RFC 3339 (or YYYY-MM-DDTHH:MM, in UTC)
 //	capture_latitude, capture_longitude
+//	survivor              ID of the survivor the file identifies (their testimony,
+//	                      a report or photograph of them): sealed with their key
 //	url                   an open-source capture's URL; then also
 //	url_captured_at (RFC 3339), url_hash (algorithm:hex), url_tool,
 //	url_tool_version, html_source_sha256, full_page_sha256 (files uploaded before)
@@ -82,6 +84,7 @@ func ItemFrom(info Info) (*evidence.Item, error) {
 		Type:        evidence.Type(strings.TrimSpace(m["type"])),
 		Description: m["description"],
 		Language:    m["language"],
+		SurvivorID:  strings.TrimSpace(m["survivor"]),
 	}
 	for _, c := range list(m["categories"]) {
 		it.Categories = append(it.Categories, evidence.Category(c))

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dossier-org/dossier/internal/blob"
 	"github.com/dossier-org/dossier/internal/blob/blobtest"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/evidence"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/seal"
+	"github.com/dossier-org/dossier/internal/survivor"
 	"github.com/dossier-org/dossier/internal/upload"
 )
 
@@ -126,5 +129,51 @@ func TestEvidenceUploadRefusals(t *testing.T) {
 	}
 	if _, r := c.head(url); r.status != http.StatusNotFound {
 		t.Errorf("HEAD after a mismatch: %d", r.status)
+	}
+}
+
+// An upload names the survivor its file identifies: the item is tied to
+// them and its file sealed with their key; an unknown survivor is refused
+// before a byte is sent.
+func TestUploadForASurvivor(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := record.WithActor(context.Background(), "test:seed")
+	sealer, err := seal.Open(ctx, d, "", seal.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := evidence.NewStore(d, blob.NewSealedStore(blobtest.LocalBackend(t), sealer))
+	in := &incident.Incident{Title: "Market", Date: record.Date{Start: "2024-04-02"}}
+	if err := incident.NewStore(d).Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	sv := &survivor.Survivor{Code: "SYN-0031", Synthetic: true}
+	if err := survivor.NewStore(d, sealer).Create(ctx, survivor.Administrator(ctx), sv, survivor.Identity{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := upload.Evidence{Store: store, Location: func(id string) string { return "/evidence/" + id }}
+	c := client{t, newServer(t, upload.Config{Finish: ev.Finish, Check: ev.Check})}
+
+	_, r := c.create(10, map[string]string{"filename": "a.m4a", "incident": in.ID, "survivor": "0190e5c2-7a4e-7cc1-8f3b-1b2c3d4e5f60"})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "survivor_id: no survivor has this ID") {
+		t.Errorf("an unknown survivor: %d %q", r.status, r.body)
+	}
+	file := randomBytes(t, 70_000)
+	url, r := c.create(len(file), map[string]string{"filename": "interview-1.m4a", "incident": in.ID, "survivor": sv.ID,
+		"type": "survivor_testimony"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	r = c.patch(url, 0, file)
+	id, ok := strings.CutPrefix(r.header.Get(upload.LocationHeader), "/evidence/")
+	if r.status != http.StatusNoContent || !ok {
+		t.Fatalf("PATCH: %d %s", r.status, r.body)
+	}
+	it, err := store.Get(ctx, id)
+	if err != nil || it.SurvivorID != sv.ID {
+		t.Fatalf("stored %+v, %v", it, err)
+	}
+	if _, err := sealer.OpenSubjectBlobKey(ctx, sv.ID); err != nil {
+		t.Errorf("no file key was made for the survivor: %v", err)
 	}
 }
