@@ -44,9 +44,31 @@ func evidenceRoutes(a *app.App, add func(method, path string, fn handlerFunc)) {
 	add("GET", "/evidence/{id}/history/{version}", revision(a, evidence.Kind))
 }
 
-// evidenceFields are what the server derives from an item's content; a
-// client may not set them.
-var evidenceFields = []string{"blob", "media_type", "extracted", "thumbnail"}
+// evidenceFields are what the server derives from an item's content, or
+// records of its fate; a client may not set them.
+var evidenceFields = []string{"blob", "media_type", "extracted", "thumbnail", "shredded_at"}
+
+// Problem types of the evidence routes: a survivor's file asked for without
+// the see-identities grant shares the access guard's type.
+const typeShredded = "urn:dossier:problem:shredded"
+
+// evidenceProblem turns the evidence store's refusals to hand out a file
+// into problems.
+func evidenceProblem(it *evidence.Item, err error) error {
+	switch {
+	case errors.Is(err, evidence.ErrIdentities):
+		return &problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden,
+			Detail: "This file identifies a survivor: seeing it, or moving it away from their key, needs the permission identities:see (with the second factor)."}
+	case errors.Is(err, evidence.ErrShredded):
+		detail := "The file was destroyed at the survivor's request (crypto-shredded): it can never be read again. The item, the SHA-256 of the original and its chain of custody remain."
+		if it != nil && it.ShreddedAt != nil {
+			detail = "The file was destroyed at the survivor's request (crypto-shredded on " + it.ShreddedAt.Format("2006-01-02") +
+				"): it can never be read again. The item, the SHA-256 of the original and its chain of custody remain."
+		}
+		return &problem{Type: typeShredded, Title: "Destroyed at the survivor's request", Status: http.StatusGone, Detail: detail}
+	}
+	return err
+}
 
 // vault is the evidence store, or a problem when the server has none.
 func vault(a *app.App) (*evidence.Store, error) {
@@ -126,7 +148,7 @@ type evidenceCreate struct {
 }
 
 // Query parameters a raw upload may describe the item with.
-var uploadParams = []string{"incident", "act", "type", "category", "filename", "description", "language", "sha256"}
+var uploadParams = []string{"incident", "act", "type", "category", "filename", "description", "language", "sha256", "survivor"}
 
 // maxMetadata caps the JSON metadata part of a multipart upload.
 const maxMetadata = 1 << 20
@@ -203,6 +225,7 @@ func rawMetadata(r *http.Request, in *evidenceCreate) error {
 	}
 	in.Description = q.text("description", 50000)
 	in.Language = q.str("language")
+	in.SurvivorID = q.id("survivor")
 	in.SHA256 = q.str("sha256")
 	digest, err := contentDigest(r.Header.Get("Content-Digest"))
 	if err != nil {
@@ -362,7 +385,7 @@ func putCaptureFile(ctx context.Context, store *evidence.Store, part *multipart.
 	if *slot != nil {
 		want = (*slot).SHA256
 	}
-	ref, err := store.PutFile(ctx, part, want, "open_source."+name)
+	ref, err := store.PutFile(ctx, in.SurvivorID, part, want, "open_source."+name)
 	if err != nil {
 		return uploadError(err)
 	}
@@ -451,7 +474,7 @@ func patchEvidence(a *app.App) handlerFunc {
 			if isNotFound(err) {
 				return notFound("evidence item")
 			}
-			return err
+			return evidenceProblem(current, err)
 		}
 		w.Header().Set("ETag", etag(edit.Version))
 		return writeJSON(w, http.StatusOK, edit)
@@ -517,7 +540,7 @@ func evidenceContent(a *app.App) handlerFunc {
 			return notFound("evidence item")
 		}
 		if err != nil {
-			return err
+			return evidenceProblem(it, err)
 		}
 		defer obj.Close()
 		disposition := "attachment"
@@ -620,7 +643,7 @@ func evidenceThumbnail(a *app.App) handlerFunc {
 			return notFound("evidence item")
 		}
 		if err != nil {
-			return err
+			return evidenceProblem(it, err)
 		}
 		defer obj.Close()
 		w.Header().Set("Content-Type", "image/jpeg")

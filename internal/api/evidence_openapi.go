@@ -22,6 +22,10 @@ func evidenceProps() []prop {
 		nested("capture", "Capture", "Who captured or recorded it, when, where and with what, as asserted.").out(),
 		nested("open_source", "OpenSource", "How it was collected online; required for an open_source_capture."),
 		nestedList("links", "EvidenceLink", "The records the item bears on.").out(),
+		field("survivor_id", recordID("The survivor the file identifies (their testimony, a medical or forensic report, "+
+			"a photograph of them): the file, its thumbnail and capture files are sealed with that survivor's own key, "+
+			"reading them needs the permission identities:see, and erasing the survivor destroys them. Setting it on an "+
+			"item seals its files again; changing or removing it needs identities:see.")),
 	}
 }
 
@@ -32,6 +36,8 @@ func evidenceDerivedProps() []prop {
 		field("media_type", text("The content's media type, sniffed from its bytes (never the client's word).")).out(),
 		field("extracted", with(ref("Extracted"), "description", "Read from the file itself on ingest: shown as extracted, never trusted blindly.")),
 		field("thumbnail", ref("BlobRef")),
+		field("shredded_at", instant("When the file was destroyed with its survivor's key, at their request (survivor erasure): "+
+			"it can never be read again; the item, the SHA-256 of the original and the custody remain.")),
 	}
 }
 
@@ -90,7 +96,9 @@ func evidenceSchemas(s obj) {
 		field("duration_seconds", optionalNumber),
 		field("format", text("Container format.")),
 		field("streams", arrayOf(text(""), "One line per stream: video h264 1920x1080.")),
-		field("tags", obj{"type": "object", "additionalProperties": obj{"type": "string"}, "description": "Other embedded tags."}))
+		field("tags", obj{"type": "object", "additionalProperties": obj{"type": "string"}, "description": "Other embedded tags."}),
+		field("withheld", obj{"type": "boolean", "description": "The file identifies a survivor: when, where and with what it was made " +
+			"(capture time, position, device, tags) was not kept in the record. It is in the file."}))
 
 	s["Evidence"] = object("Evidence item: a file held by its SHA-256, with what is asserted and what was extracted about it.",
 		false, append(append(metaProps(), evidenceDerivedProps()...), evidenceProps()...)...)
@@ -134,6 +142,17 @@ func evidenceSchemas(s obj) {
 		field("custody", arrayOf(ref("CustodyEvent"), "")).out())
 }
 
+// withRefusals adds the answers for a survivor's file: 403 without the
+// see-identities grant, and, where the file is read, 410 once it was
+// destroyed at the survivor's request.
+func withRefusals(rs obj, gone bool) obj {
+	rs["403"] = problemResponse("The file identifies a survivor: it needs the permission identities:see (urn:dossier:problem:forbidden).")
+	if gone {
+		rs["410"] = problemResponse("The file was destroyed at the survivor's request (urn:dossier:problem:shredded): it can never be read again.")
+	}
+	return rs
+}
+
 func evidencePaths(paths obj) {
 	tags := []string{"evidence"}
 	id := pathID("evidence item")
@@ -168,6 +187,7 @@ func evidencePaths(paths obj) {
 				queryParam("description", "Raw body only.", obj{"type": "string", "maxLength": 50000}),
 				queryParam("language", "Raw body only: language tag of the content.", obj{"type": "string"}),
 				queryParam("sha256", "Raw body only: the SHA-256 the content must have.", sha256Schema("")),
+				idQuery("survivor", "Raw body only: the survivor the file identifies; it is sealed with their key."),
 				obj{"name": "Content-Digest", "in": "header", "description": "RFC 9530: sha-256=:BASE64: — the SHA-256 the raw body must have.",
 					"schema": obj{"type": "string"}},
 			},
@@ -200,7 +220,7 @@ func evidencePaths(paths obj) {
 				mergePatchType:     obj{"schema": ref("EvidencePatch")},
 				"application/json": obj{"schema": ref("EvidencePatch")},
 			}},
-			"responses": responses(obj{"200": jsonResponse("The stored item.", "Evidence", obj{"ETag": etagHeader})}, 400, 404, 409, 413, 415, 422)},
+			"responses": withRefusals(responses(obj{"200": jsonResponse("The stored item.", "Evidence", obj{"ETag": etagHeader})}, 400, 404, 409, 413, 415, 422), false)},
 	}
 	paths["/evidence/{id}/content"] = obj{
 		"parameters": []any{id},
@@ -212,7 +232,7 @@ func evidencePaths(paths obj) {
 				queryParam("download", "Always as an attachment, even for types shown inline.", obj{"type": "boolean", "default": false}),
 				queryParam("purpose", "Why it is read, for the custody history.", obj{"type": "string", "maxLength": 2000}),
 			},
-			"responses": responses(obj{
+			"responses": withRefusals(responses(obj{
 				"200": obj{"description": "The content, as its sniffed media type.",
 					"headers": obj{"ETag": header(`The content's SHA-256, quoted.`, true),
 						"Content-Disposition": header("inline for pictures, sound, video and PDF; else attachment.", true),
@@ -220,15 +240,15 @@ func evidencePaths(paths obj) {
 					"content": obj{"*/*": obj{"schema": binary}}},
 				"206": obj{"description": "The requested byte ranges.", "content": obj{"*/*": obj{"schema": binary}}},
 				"304": obj{"description": "Not modified (If-None-Match)."},
-			}, 400, 404)},
+			}, 400, 404), true)},
 	}
 	paths["/evidence/{id}/thumbnail"] = obj{
 		"parameters": []any{id},
 		"get": obj{"operationId": "getEvidenceThumbnail", "tags": tags, "summary": "A small JPEG of a picture or a video's poster frame.",
-			"responses": responses(obj{
+			"responses": withRefusals(responses(obj{
 				"200": obj{"description": "The thumbnail.", "content": obj{"image/jpeg": obj{"schema": binary}}},
 				"304": obj{"description": "Not modified (If-None-Match)."},
-			}, 400, 404)},
+			}, 400, 404), true)},
 	}
 	paths["/evidence/{id}/custody"] = obj{
 		"parameters": []any{id},
