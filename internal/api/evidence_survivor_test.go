@@ -62,10 +62,10 @@ func TestEvidenceOfSurvivors(t *testing.T) {
 				t.Errorf("%s without the grant: %+v", path, p)
 			}
 		}
-		if res := seeing.get(base + "/content").expect(t, http.StatusOK); string(res.body) != string(content) {
+		if res := seeing.get(base+"/content").expect(t, http.StatusOK); string(res.body) != string(content) {
 			t.Error("the survivor's file does not read back with the grant")
 		}
-		seeing.get(base + "/thumbnail").expect(t, http.StatusOK)
+		seeing.get(base+"/thumbnail").expect(t, http.StatusOK)
 
 		metaJSON, _ := json.Marshal(map[string]any{"survivor_id": other.ID, "type": "survivor_testimony",
 			"links": []map[string]string{{"kind": "incident", "id": in.ID}}})
@@ -100,7 +100,7 @@ func TestEvidenceOfSurvivors(t *testing.T) {
 			t.Errorf("setting shredded_at: %v", fieldCodes(p))
 		}
 		var events struct{ Custody []evidence.Event }
-		seeing.get(base + "/custody").expect(t, http.StatusOK).decode(t, &events)
+		seeing.get(base+"/custody").expect(t, http.StatusOK).decode(t, &events)
 		if len(events.Custody) < 2 || events.Custody[len(events.Custody)-1].Kind != evidence.Copied {
 			t.Errorf("custody after the move: %+v", events.Custody)
 		}
