@@ -40,6 +40,8 @@ type evidenceInput struct {
 	capturedBy, capturedOn, capturedAt, place        string
 	device, url, html, fullPage, urlCapturedAt, tool string
 	toolVersion, toolHash                            string
+	survivor                                         string
+	noSurvivor                                       bool
 }
 
 func (in *evidenceInput) register(fs *pflag.FlagSet, editing bool) {
@@ -67,6 +69,28 @@ func (in *evidenceInput) register(fs *pflag.FlagSet, editing bool) {
 	fs.StringVar(&in.tool, "tool", "", "open-source capture: the capture tool")
 	fs.StringVar(&in.toolVersion, "tool-version", "", "open-source capture: the tool's version")
 	fs.StringVar(&in.toolHash, "tool-hash", "", "open-source capture: the hash the tool recorded, as ALGORITHM:HEX")
+	fs.StringVar(&in.survivor, "survivor", "", "the survivor the file identifies (`CODE|ID`): it is sealed with their key, and their erasure destroys it")
+	if editing {
+		fs.BoolVar(&in.noSurvivor, "no-survivor", false, "untie the item from its survivor: its file is sealed again with the deployment's key")
+	}
+}
+
+// survivorOf resolves --survivor (a code or an ID) and --no-survivor into
+// the survivor ID to tie the item to; keep is true when neither was given.
+func (in *evidenceInput) survivorOf(ctx context.Context, a *app.App, fs *pflag.FlagSet) (id string, keep bool, err error) {
+	switch {
+	case fs.Changed("survivor") && in.noSurvivor:
+		return "", false, usagef("--survivor and --no-survivor: give one")
+	case in.noSurvivor:
+		return "", false, nil
+	case !fs.Changed("survivor"):
+		return "", true, nil
+	}
+	sv, err := findSurvivor(ctx, a, in.survivor)
+	if err != nil {
+		return "", false, err
+	}
+	return sv.ID, false, nil
 }
 
 // evidenceFlags names the flag that sets each field, for error messages.
@@ -80,7 +104,7 @@ func evidenceFlags(field string) string {
 		}
 	}
 	return map[string]string{
-		"type": "--type", "description": "--description", "language": "--language", "sha256": "--sha256",
+		"type": "--type", "description": "--description", "language": "--language", "sha256": "--sha256", "survivor_id": "--survivor",
 		"capture.by": "--captured-by", "capture.at": "--captured-at", "capture.place": "--place",
 		"capture.device": "--device", "open_source": "--url", "open_source.url": "--url",
 		"open_source.captured_at": "--url-captured-at", "open_source.tool": "--tool",
@@ -176,7 +200,7 @@ func (in *evidenceInput) apply(ctx context.Context, a *app.App, fs *pflag.FlagSe
 			if f.path == "" {
 				continue
 			}
-			ref, err := putFile(ctx, a, f.flag, f.path, f.field)
+			ref, err := putFile(ctx, a, it.SurvivorID, f.flag, f.path, f.field)
 			if err != nil {
 				return err
 			}
@@ -186,13 +210,13 @@ func (in *evidenceInput) apply(ctx context.Context, a *app.App, fs *pflag.FlagSe
 	return nil
 }
 
-func putFile(ctx context.Context, a *app.App, flag, path, field string) (blob.Ref, error) {
+func putFile(ctx context.Context, a *app.App, survivorID, flag, path, field string) (blob.Ref, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return blob.Ref{}, usagef("%s: %v", flag, err)
 	}
 	defer f.Close()
-	return a.Evidence.PutFile(ctx, f, "", field)
+	return a.Evidence.PutFile(ctx, survivorID, f, "", field)
 }
 
 // links resolves --incident and --act into links; an act may be named by
@@ -243,9 +267,16 @@ the content is already held.
 
 An open-source capture (--type open_source_capture) records the Berkeley
 Protocol's minimum: --url, --html (the page source), --full-page (a capture
-showing date and time) and --url-captured-at, with --tool and --tool-version.`,
+showing date and time) and --url-captured-at, with --tool and --tool-version.
+
+A file that identifies a survivor — a recording of their testimony, a
+medical or forensic report, a photograph of them — is added with --survivor:
+it is sealed with that survivor's own key, only those who may see identities
+read it back, and erasing the survivor destroys it. What the file says of
+when, where and with what it was made is then not kept in the record.`,
 		Example: `  dossier evidence add --incident 0192f6c4-… --act 1 --category crime_base photo1.jpg photo2.jpg
   dossier evidence add --incident 0192f6c4-… --sha256 9f86d0… interview.m4a
+  dossier evidence add --incident 0192f6c4-… --type survivor_testimony --survivor SYN-0042 interview-1.m4a
   dossier evidence add --incident 0192f6c4-… --type open_source_capture --url https://t.me/x/1 \
     --html page.html --full-page page.png --url-captured-at 2023-10-08T09:15:00Z --tool Hunchly video.mp4`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -273,6 +304,9 @@ showing date and time) and --url-captured-at, with --tool and --tool-version.`,
 				return err
 			}
 			var template evidence.Item
+			if template.SurvivorID, _, err = in.survivorOf(ctx, a, cmd.Flags()); err != nil {
+				return err
+			}
 			if err := in.apply(ctx, a, cmd.Flags(), &template); err != nil {
 				return invalid("the evidence item", err, evidenceFlags)
 			}
@@ -290,6 +324,9 @@ showing date and time) and --url-captured-at, with --tool and --tool-version.`,
 				if !asJSON {
 					fmt.Fprintf(c.stdout, "Added evidence %s: %s (%s, %s, SHA-256 %s)\n", it.ID, it.Filename, it.MediaType,
 						formatSize(it.Blob.Size), it.Blob.SHA256)
+					if it.SurvivorID != "" {
+						fmt.Fprintln(c.stdout, "  sealed with the key of the survivor it identifies: their erasure destroys it")
+					}
 					if len(dups) > 0 {
 						fmt.Fprintf(c.stdout, "  identical content is already held as %s\n", strings.Join(dups, ", "))
 					}
@@ -454,7 +491,15 @@ func (c *cli) evidenceShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c.printEvidence(it, events)
+			code := ""
+			if it.SurvivorID != "" {
+				sv, err := a.Survivors.Get(ctx, it.SurvivorID)
+				if err != nil {
+					return err
+				}
+				code = sv.Code
+			}
+			c.printEvidence(it, code, events)
 			return nil
 		}),
 	}
@@ -462,7 +507,7 @@ func (c *cli) evidenceShowCommand() *cobra.Command {
 	return cmd
 }
 
-func (c *cli) printEvidence(it *evidence.Item, events []evidence.Event) {
+func (c *cli) printEvidence(it *evidence.Item, survivorCode string, events []evidence.Event) {
 	w := c.stdout
 	f := newFields(w)
 	f.add("Evidence", it.ID)
@@ -474,6 +519,13 @@ func (c *cli) printEvidence(it *evidence.Item, events []evidence.Event) {
 	}
 	f.add("Size", size)
 	f.add("SHA-256", it.Blob.SHA256)
+	if it.SurvivorID != "" {
+		f.add("Survivor", survivorLine(it, survivorCode))
+	}
+	if it.Shredded() {
+		f.add("Content", "DESTROYED at the survivor's request (crypto-shredded on "+it.ShreddedAt.UTC().Format("2006-01-02")+
+			"): it can never be read again; its record, SHA-256 and custody remain")
+	}
 	f.add("Type", it.Type.Label())
 	cats := make([]string, len(it.Categories))
 	for i, cat := range it.Categories {
@@ -534,6 +586,9 @@ func (c *cli) printEvidence(it *evidence.Item, events []evidence.Event) {
 		fmt.Fprintf(w, "\nExtracted from the file by %s (embedded metadata can be edited by anyone: not verified)\n", ex.Tool)
 		f = newFields(w)
 		f.add("  Problem", ex.Error)
+		if ex.Withheld {
+			f.add("  Withheld", "when, where and with what it was made: the file identifies a survivor (read it from the file)")
+		}
 		f.add("  Captured at", ex.CapturedAt)
 		f.add("  Camera", strings.TrimSpace(ex.Make+" "+ex.Model))
 		f.add("  Serial", ex.Serial)
@@ -585,6 +640,10 @@ custody, with the hash computed and --purpose.`,
 			if err != nil {
 				return err
 			}
+			if it.Shredded() {
+				return fmt.Errorf("the file of %s was destroyed at the survivor's request (crypto-shredded on %s): it can never be read again",
+					it.ID, it.ShreddedAt.UTC().Format("2006-01-02"))
+			}
 			tmp, err := os.CreateTemp(filepath.Dir(out), ".dossier-export-*")
 			if err != nil {
 				return fmt.Errorf("write %s: %w", out, err)
@@ -627,6 +686,12 @@ func (c *cli) evidenceEditCommand() *cobra.Command {
 fields and leave the rest; --incident and --act add links, --unlink removes
 one (KIND:ID). The content, and what was extracted from it, never change.
 
+--survivor ties the item to the survivor its file identifies: its files are
+sealed again with that survivor's key, checked against their SHA-256, the
+copies under the old key deleted, and the move recorded in the chain of
+custody. --no-survivor unties it (back under the deployment's key, where the
+survivor's erasure no longer reaches it).
+
 --file replaces the whole description with the JSON in FILE, as 'evidence
 show --json' prints it; its "version" must be the version that was read.`,
 		Example: "  dossier evidence edit 0192f6c4-… --type perpetrator_media --category linkage --description \"Insignia visible at 0:42\"",
@@ -634,7 +699,7 @@ show --json' prints it; its "version" must be the version that was read.`,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			flagsGiven := fsChanged(cmd.Flags(), "incident", "act", "unlink", "type", "category", "description", "language",
 				"captured-by", "captured-on", "captured-at", "place", "device", "url", "html", "full-page", "url-captured-at",
-				"tool", "tool-version", "tool-hash")
+				"tool", "tool-version", "tool-hash", "survivor", "no-survivor")
 			if file != "" && flagsGiven {
 				return usagef("--file replaces the whole item: give either --file or the field flags, not both")
 			}
@@ -669,6 +734,13 @@ show --json' prints it; its "version" must be the version that was read.`,
 				}
 				hint = nil
 			} else {
+				survivorID, keep, err := in.survivorOf(ctx, a, cmd.Flags())
+				if err != nil {
+					return err
+				}
+				if !keep {
+					it.SurvivorID = survivorID
+				}
 				if err := in.apply(ctx, a, cmd.Flags(), &it); err != nil {
 					return invalid("the evidence item", err, hint)
 				}
@@ -700,6 +772,12 @@ show --json' prints it; its "version" must be the version that was read.`,
 				return writeJSON(c.stdout, it)
 			}
 			fmt.Fprintf(c.stdout, "Updated evidence item %s to version %d.\n", it.ID, it.Version)
+			switch {
+			case it.SurvivorID != stored.SurvivorID && it.SurvivorID != "":
+				fmt.Fprintln(c.stdout, "Its files are sealed again with the key of the survivor it identifies; the copies under the previous key are deleted.")
+			case it.SurvivorID != stored.SurvivorID:
+				fmt.Fprintln(c.stdout, "Its files are sealed again with the deployment's key: the survivor's erasure will no longer reach them.")
+			}
 			return nil
 		}),
 	}
@@ -913,4 +991,12 @@ func fsChanged(fs *pflag.FlagSet, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// survivorLine says whose key seals an item's file.
+func survivorLine(it *evidence.Item, code string) string {
+	if it.Shredded() {
+		return code + " (erased: the key that sealed the file is destroyed)"
+	}
+	return code + " (the file is sealed with their key; reading it needs the see-identities grant)"
 }

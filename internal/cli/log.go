@@ -481,6 +481,15 @@ It exits 0 when everything matches and 6 when something was altered.`,
 				for _, p := range report.Problems {
 					fmt.Fprintf(c.stdout, "ALTERED  %s\n", p)
 				}
+				// Gone by design, not altered: their items and custody are checked.
+				for _, sh := range report.Shredded {
+					fmt.Fprintf(c.stdout, "SHREDDED evidence %s: its file (SHA-256 %s) was destroyed at the survivor's request on %s\n",
+						sh.Item, sh.SHA256, sh.At.UTC().Format("2006-01-02"))
+				}
+				if report.AwaitingDeletion > 0 {
+					fmt.Fprintf(c.stdout, "%d stored objects of erased survivors are not deleted yet (they cannot be opened; the next evidence write deletes them)\n",
+						report.AwaitingDeletion)
+				}
 				verdict := "Everything matches"
 				if !report.OK() {
 					verdict = fmt.Sprintf("%d problems found", len(report.Problems))
