@@ -174,3 +174,22 @@ func (s *Store) OIDCIdentities(ctx context.Context, userID string) ([]OIDCIdenti
 	}
 	return out, rows.Err()
 }
+
+// LinkedIssuers lists the issuers of every linked identity, each once, in
+// order: where only one provider is in use, links may default to it.
+func (s *Store) LinkedIssuers(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT issuer FROM oidc_identities ORDER BY issuer`)
+	if err != nil {
+		return nil, fmt.Errorf("list the issuers of linked identities: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var issuer string
+		if err := rows.Scan(&issuer); err != nil {
+			return nil, fmt.Errorf("list the issuers of linked identities: %w", err)
+		}
+		out = append(out, issuer)
+	}
+	return out, rows.Err()
+}

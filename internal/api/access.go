@@ -29,6 +29,8 @@ func (refusals) Refuse(w http.ResponseWriter, r *http.Request, why authz.Refusal
 		}
 		writeProblem(w, r, &problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden,
 			Detail: "Your role" + role + " does not include the permission " + strings.Join(names, " and ") + "."})
+	case authz.PasswordChangeRequired:
+		writeProblem(w, r, passwordChangeRequired())
 	case authz.NotFound:
 		writeProblem(w, r, &problem{Type: typeNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "No record has this ID."})

@@ -33,8 +33,10 @@ func accountRoutes(a *app.App, add func(method, path string, fn handlerFunc)) {
 	add("GET", "/cases/{id}", readCase(a))
 	add("POST", "/cases/{id}/members", addMember(a))
 	add("DELETE", "/cases/{id}/members/{user}", removeMember(a))
+	oidcRoutes(a, add)
 
 	add("GET", "/account", ownAccount(a))
+	add("POST", "/account/password", changeOwnPassword(a))
 	add("GET", "/account/tokens", ownTokens(a))
 	add("POST", "/account/tokens/{id}/revoke", revokeOwnToken(a))
 	add("GET", "/account/sessions", ownSessions(a))
@@ -132,7 +134,7 @@ func createUser(a *app.App) handlerFunc {
 			password = account.GeneratePassword()
 		}
 		u, err := a.Accounts.AddUser(r.Context(), account.NewUser{Name: in.Name, DisplayName: in.DisplayName,
-			Role: in.Role, Password: password})
+			Role: in.Role, Password: password, MustChangePassword: generated})
 		if err != nil {
 			return err
 		}
@@ -286,8 +288,9 @@ type passwordSet struct {
 
 // resetPassword gives the user a new password: the one given, or one
 // generated and answered once, which is what an administrator handing an
-// account back to its owner needs. Every session of the user ends and a
-// lock-out is lifted.
+// account back to its owner needs — and which the user must replace at
+// their next login. Every session of the user ends and a lock-out is
+// lifted.
 func resetPassword(a *app.App) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := newQuery(r).err(); err != nil {
@@ -307,7 +310,11 @@ func resetPassword(a *app.App) handlerFunc {
 			password = account.GeneratePassword()
 			out.Password = password
 		}
-		if err := a.Accounts.SetPassword(r.Context(), u.ID, password); err != nil {
+		set := a.Accounts.SetPassword
+		if out.Generated {
+			set = a.Accounts.SetTemporaryPassword // seen by the administrator: the user must replace it
+		}
+		if err := set(r.Context(), u.ID, password); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, out)

@@ -42,6 +42,11 @@ type Rule struct {
 	// is; the record must lie within the caller's cases, else the route
 	// answers 404, as for a record that does not exist.
 	Record RecordKind
+	// DuringPasswordChange lets the route serve a caller whose password
+	// was generated for them and must be replaced first
+	// (account.Principal.PasswordChangeDue): the routes that replace it.
+	// Every other route refuses such a caller until then.
+	DuringPasswordChange bool
 }
 
 // RecordKind is a kind of record that belongs to cases.
@@ -62,6 +67,8 @@ func (r Rule) Describe() string {
 		return "machine credentials of its own"
 	case r.Public:
 		return "public"
+	case len(r.Permissions) == 0 && r.DuringPasswordChange:
+		return "logged in, even before replacing a generated password"
 	case len(r.Permissions) == 0:
 		return "logged in"
 	}
@@ -89,6 +96,9 @@ const (
 	NotFound
 	// Undeclared: the route has no rule; nobody may use it.
 	Undeclared
+	// PasswordChangeRequired: the caller must choose a new password
+	// before anything else.
+	PasswordChangeRequired
 )
 
 // Face answers a refused request the way its interface does: the API with
@@ -164,6 +174,10 @@ func (g *Guard) Wrap(face Face, pattern string, h http.Handler) http.Handler {
 		}
 		if !loggedIn {
 			face.Refuse(w, r, Unauthenticated, nil)
+			return
+		}
+		if p.PasswordChangeDue && !rule.DuringPasswordChange {
+			face.Refuse(w, r, PasswordChangeRequired, nil)
 			return
 		}
 		var missing []account.Permission

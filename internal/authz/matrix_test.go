@@ -154,12 +154,16 @@ var expectations = map[string]expect{
 	"POST /api/v1/users/{id}/tokens":            only(admins),
 	"GET /api/v1/tokens":                        only(admins),
 	"POST /api/v1/tokens/{id}/revoke":           only(admins),
+	"GET /api/v1/users/{id}/oidc":               only(admins),
+	"POST /api/v1/users/{id}/oidc":              only(admins),
+	"POST /api/v1/users/{id}/oidc/unlink":       only(admins),
 	"GET /api/v1/cases":                         only(admins),
 	"POST /api/v1/cases":                        only(admins),
 	"GET /api/v1/cases/{id}":                    only(admins),
 	"POST /api/v1/cases/{id}/members":           only(admins),
 	"DELETE /api/v1/cases/{id}/members/{user}":  only(admins),
 	"GET /api/v1/account":                       loggedIn,
+	"POST /api/v1/account/password":             loggedIn,
 	"GET /api/v1/account/tokens":                loggedIn,
 	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
 	"GET /api/v1/account/sessions":              loggedIn,
@@ -204,18 +208,23 @@ var expectations = map[string]expect{
 	"GET /api/v1/survivors/{id}/reads":                                    only(auditors),
 	"POST /api/v1/survivors/{id}/erase":                                   only(writers).seeingIdentities(),
 
-	"GET /static/":             anyone,
-	"POST /language":           anyone,
-	"GET /login":               anyone,
-	"POST /login":              anyone,
-	"GET /login/code":          anyone,
-	"POST /login/code":         anyone,
-	"GET /login/oidc":          anyone,
-	"GET /login/oidc/callback": anyone,
-	"POST /logout":             anyone,
-	"GET /account":             loggedIn,
-	"GET /{$}":                 loggedIn,
-	"/":                        loggedIn,
+	"GET /static/":                       anyone,
+	"POST /language":                     anyone,
+	"GET /login":                         anyone,
+	"POST /login":                        anyone,
+	"GET /login/code":                    anyone,
+	"POST /login/code":                   anyone,
+	"GET /login/oidc":                    anyone,
+	"GET /login/oidc/callback":           anyone,
+	"POST /logout":                       anyone,
+	"GET /account":                       loggedIn,
+	"GET /account/password":              loggedIn,
+	"POST /account/password":             loggedIn,
+	"POST /account/tokens":               loggedIn,
+	"POST /account/tokens/{id}/revoke":   loggedIn,
+	"POST /account/sessions/{id}/revoke": loggedIn,
+	"GET /{$}":                           loggedIn,
+	"/":                                  loggedIn,
 
 	"GET /incidents":                        only(readers),
 	"GET /incidents/new":                    only(writers),
@@ -268,6 +277,8 @@ var expectations = map[string]expect{
 	"POST /admin/users/{id}/identities":            only(admins),
 	"POST /admin/users/{id}/tokens":                only(admins),
 	"POST /admin/users/{id}/tokens/{token}/revoke": only(admins),
+	"POST /admin/users/{id}/oidc":                  only(admins),
+	"POST /admin/users/{id}/oidc/unlink":           only(admins),
 	"GET /admin/cases":                             only(admins),
 	"POST /admin/cases":                            only(admins),
 	"GET /admin/cases/{id}":                        only(admins),
@@ -337,6 +348,7 @@ type world struct {
 	t   *testing.T
 	srv *httptest.Server
 	h   *server.Handler
+	a   *app.App
 
 	incidentA, incidentB string // in the users' case, and in another
 	evidenceA, evidenceB string
@@ -373,7 +385,7 @@ func newWorld(t *testing.T) (*world, []*caller) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, h: h, srv: httptest.NewServer(h)}
+	w := &world{t: t, h: h, a: a, srv: httptest.NewServer(h)}
 	t.Cleanup(w.srv.Close)
 
 	caseA, err := a.Accounts.CreateCase(ctx, "Case A", "")
@@ -665,4 +677,69 @@ func TestAccessMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes, %d callers, %d requests checked", len(routes), len(callers), checked)
+}
+
+// A user whose password was generated for them (a reset, a new account)
+// may use nothing but the routes that replace it until they do: every
+// other route refuses their session and their token alike — the API with a
+// problem saying so, the web interface by sending them to the form.
+func TestPasswordChangeGate(t *testing.T) {
+	w, _ := newWorld(t)
+	ctx := record.WithActor(context.Background(), "cli:test")
+	a := w.a
+	password := account.GeneratePassword()
+	u, err := a.Accounts.AddUser(ctx, account.NewUser{Name: "newcomer", Role: investigator, Password: password, MustChangePassword: true})
+	must(t, err)
+	cases, err := a.Accounts.Cases(ctx)
+	must(t, err)
+	for _, c := range cases {
+		must(t, a.Accounts.AddToCase(ctx, u.ID, c.ID))
+	}
+	token, _, err := a.Accounts.CreateToken(ctx, u.ID, "", "script", time.Hour)
+	must(t, err)
+	callers := []*caller{
+		{name: "newcomer (session)", role: investigator, client: w.login("newcomer", password, "")},
+		{name: "newcomer (API token)", role: investigator, client: w.client(), bearer: token},
+	}
+	table := authz.Table()
+	routes := w.h.Routes()
+	sort.SliceStable(routes, func(i, j int) bool { return routes[j].Pattern == "POST /logout" && routes[i].Pattern != "POST /logout" })
+	open := 0
+	for _, rt := range routes {
+		rule := table[rt.Pattern]
+		api := strings.Contains(rt.Pattern, "/api/")
+		for _, c := range callers {
+			if c.bearer != "" && !api {
+				continue
+			}
+			method, path := w.path(rt.Pattern, false)
+			got := w.do(c, method, path)
+			where := fmt.Sprintf("%s %s as %s", method, path, c.name)
+			held := got.status == http.StatusForbidden && strings.Contains(got.body, "urn:dossier:problem:password-change-required") ||
+				got.status == http.StatusSeeOther && strings.HasPrefix(got.location, "/account/password") ||
+				got.status == http.StatusForbidden && strings.Contains(got.body, `id="password-form"`)
+			switch {
+			case rule.Public || rule.Machine:
+				if held {
+					t.Errorf("%s: a public route held back for the password change", where)
+				}
+			case rule.DuringPasswordChange:
+				open++
+				if held || got.status == http.StatusUnauthorized || got.status == http.StatusForbidden {
+					t.Errorf("%s: %d, want it open before the password change", where, got.status)
+				}
+			case !held:
+				t.Errorf("%s: %d %s, want it held back until the password is changed", where, got.status, got.location)
+			case api && got.status != http.StatusForbidden:
+				t.Errorf("%s: %d, want 403", where, got.status)
+			case !api && method == "GET" && got.location != "/account/password?next="+url.QueryEscape(path) && path != "/":
+				t.Errorf("%s: sent to %q", where, got.location)
+			}
+		}
+	}
+	// GET /api/v1/account and POST /api/v1/account/password, by session
+	// and by token; GET and POST /account/password, by session.
+	if open != 6 {
+		t.Errorf("%d requests reached the routes open during a password change, want 6", open)
+	}
 }

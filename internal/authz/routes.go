@@ -28,6 +28,10 @@ func need(perms ...account.Permission) Rule { return Rule{Permissions: perms} }
 
 func (r Rule) on(kind RecordKind) Rule { r.Record = kind; return r }
 
+// evenBeforePasswordChange: the route serves a caller who must first
+// replace a generated password — the routes that replace it.
+func (r Rule) evenBeforePasswordChange() Rule { r.DuringPasswordChange = true; return r }
+
 var (
 	readRecords    = need(account.ReadRecords)
 	writeRecords   = need(account.WriteRecords)
@@ -106,6 +110,9 @@ var table = map[string]Rule{
 	"POST /api/v1/users/{id}/tokens":           manageUsers,
 	"GET /api/v1/tokens":                       manageUsers,
 	"POST /api/v1/tokens/{id}/revoke":          manageUsers,
+	"GET /api/v1/users/{id}/oidc":              manageUsers, // identities at the single sign-on provider
+	"POST /api/v1/users/{id}/oidc":             manageUsers,
+	"POST /api/v1/users/{id}/oidc/unlink":      manageUsers,
 	"GET /api/v1/cases":                        manageUsers,
 	"POST /api/v1/cases":                       manageUsers,
 	"GET /api/v1/cases/{id}":                   manageUsers,
@@ -113,7 +120,8 @@ var table = map[string]Rule{
 	"DELETE /api/v1/cases/{id}/members/{user}": manageUsers,
 	// The caller's own account: the handlers reach only the caller's own
 	// tokens and sessions (another's is not found).
-	"GET /api/v1/account":                       loggedIn,
+	"GET /api/v1/account":                       loggedIn.evenBeforePasswordChange(), // says whether a change is due
+	"POST /api/v1/account/password":             loggedIn.evenBeforePasswordChange(),
 	"GET /api/v1/account/tokens":                loggedIn,
 	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
 	"GET /api/v1/account/sessions":              loggedIn,
@@ -172,10 +180,15 @@ var table = map[string]Rule{
 	"POST /login":                           public,
 	"GET /login/code":                       public, // the second factor; needs the pending-login cookie
 	"POST /login/code":                      public,
-	"GET /login/oidc":                       public, // single sign-on: off to the OpenID provider (404 when none is configured)
-	"GET /login/oidc/callback":              public, // back from the provider; needs the sign-in cookie and its state
-	"POST /logout":                          public, // ends whatever session the cookie names, if any
-	"GET /account":                          loggedIn,
+	"GET /login/oidc":                       public,   // single sign-on: off to the OpenID provider (404 when none is configured)
+	"GET /login/oidc/callback":              public,   // back from the provider; needs the sign-in cookie and its state
+	"POST /logout":                          public,   // ends whatever session the cookie names, if any
+	"GET /account":                          loggedIn, // the caller's own tokens and sessions, as the API's
+	"GET /account/password":                 loggedIn.evenBeforePasswordChange(),
+	"POST /account/password":                loggedIn.evenBeforePasswordChange(),
+	"POST /account/tokens":                  loggedIn, // scoped no wider than the caller's role
+	"POST /account/tokens/{id}/revoke":      loggedIn,
+	"POST /account/sessions/{id}/revoke":    loggedIn,
 	"GET /{$}":                              loggedIn, // to the first section the caller may use
 	"/":                                     loggedIn, // any other path: "not found", once logged in
 	"GET /incidents":                        readRecords,
@@ -230,6 +243,8 @@ var table = map[string]Rule{
 	"POST /admin/users/{id}/identities":            manageUsers,
 	"POST /admin/users/{id}/tokens":                manageUsers,
 	"POST /admin/users/{id}/tokens/{token}/revoke": manageUsers,
+	"POST /admin/users/{id}/oidc":                  manageUsers,
+	"POST /admin/users/{id}/oidc/unlink":           manageUsers,
 	"GET /admin/cases":                             manageUsers,
 	"POST /admin/cases":                            manageUsers,
 	"GET /admin/cases/{id}":                        manageUsers,

@@ -23,7 +23,7 @@ import (
 func init() {
 	for _, name := range []string{"user_created", "user_saved", "user_disabled", "user_enabled", "password_set",
 		"totp_removed", "identities_granted", "identities_revoked", "token_revoked",
-		"case_created", "member_added", "member_removed"} {
+		"case_created", "member_added", "member_removed", "identity_linked", "identity_unlinked"} {
 		flashes["admin."+name] = "admin.flash." + name
 	}
 }
@@ -42,6 +42,7 @@ func (h *handler) adminRoutes(mux routeTable) {
 	mux.HandleFunc("POST /admin/users/{id}/identities", h.adminUserIdentities)
 	mux.HandleFunc("POST /admin/users/{id}/tokens", h.adminTokenCreate)
 	mux.HandleFunc("POST /admin/users/{id}/tokens/{token}/revoke", h.adminTokenRevoke)
+	h.adminOIDCRoutes(mux)
 	h.adminCaseRoutes(mux)
 }
 
@@ -177,7 +178,7 @@ func (h *handler) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		password, generated = account.GeneratePassword(), true
 	}
 	u, err := h.access.Accounts.AddUser(writer(r), account.NewUser{Name: form.Name, DisplayName: form.DisplayName,
-		Role: account.Role(form.Role), Password: password})
+		Role: account.Role(form.Role), Password: password, MustChangePassword: generated})
 	if errs, ok := record.AsErrors(err); ok {
 		h.render(w, r, http.StatusUnprocessableEntity, "admin_user_new", "admin",
 			&adminUserNewPage{Form: form, RoleOps: roleOptions(l), Errors: adminErrors(l, errs, nil)})
@@ -222,6 +223,11 @@ type adminUserPage struct {
 	// MaySeeIdentities: the user's role may hold the grant at all.
 	MaySeeIdentities bool
 	Self             bool // the administrator's own account
+	// Identities are those linked at single sign-on providers; LinkForm
+	// links another (admin_oidc.go); SSO names the server's provider.
+	Identities []account.OIDCIdentity
+	LinkForm   adminLinkForm
+	SSO        string
 }
 
 // pathUser finds the user of the path's {id}, answering 404 itself.
@@ -282,6 +288,26 @@ func (h *handler) adminUserRender(w http.ResponseWriter, r *http.Request, status
 		h.fail(w, r, err)
 		return
 	}
+	data.Tokens = tokenRows(l, tokens)
+	if data.Identities, err = h.access.Accounts.OIDCIdentities(ctx, u.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if data.LinkForm == (adminLinkForm{}) {
+		if data.LinkForm.Issuer, err = h.defaultIssuer(ctx); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if h.access.OIDC != nil {
+		data.SSO = h.access.OIDC.DisplayName()
+	}
+	h.render(w, r, status, "admin_user", "admin", data)
+}
+
+// tokenRows are tokens as the tables show them, with their status.
+func tokenRows(l *localizer, tokens []account.Token) []adminTokenRow {
+	var out []adminTokenRow
 	now := time.Now()
 	for _, t := range tokens {
 		row := adminTokenRow{Token: t, ScopeLabel: l.T("role." + string(t.Role)), Status: "active"}
@@ -291,9 +317,25 @@ func (h *handler) adminUserRender(w http.ResponseWriter, r *http.Request, status
 		case !now.Before(t.ExpiresAt):
 			row.Status = "expired"
 		}
-		data.Tokens = append(data.Tokens, row)
+		out = append(out, row)
 	}
-	h.render(w, r, status, "admin_user", "admin", data)
+	return out
+}
+
+// userQuestion asks before a destructive change to u: the catalog's
+// confirm.<what>.title, .body and .button, with the user's name.
+func (h *handler) userQuestion(r *http.Request, u *account.User, what string, fields ...hiddenField) confirmation {
+	l := h.localizer(r)
+	return confirmation{
+		Title:   l.T("confirm."+what+".title", "name", u.Name),
+		Body:    []string{l.T("confirm."+what+".body", "name", u.Name)},
+		Button:  l.T("confirm." + what + ".button"),
+		Action:  r.URL.Path,
+		Fields:  fields,
+		Back:    "/admin/users/" + u.ID,
+		Crumbs:  []crumb{{l.T("admin.users.title"), "/admin/users"}, {u.Name, "/admin/users/" + u.ID}},
+		Section: "admin",
+	}
 }
 
 // refuse re-renders the user's page with a form's problems.
@@ -364,6 +406,9 @@ func (h *handler) adminUserStatus(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusBadRequest)
 		return
 	}
+	if disable && !h.confirmed(w, r, h.userQuestion(r, u, "disable", hiddenField{"disabled", "true"})) {
+		return
+	}
 	_, err := h.access.Accounts.SetDisabled(writer(r), u.ID, disable)
 	if errors.Is(err, account.ErrLastAdministrator) {
 		h.refuse(w, r, u, &adminUserPage{Errors: oneError(h.localizer(r), "status", "last_administrator", err.Error())})
@@ -382,19 +427,29 @@ func (h *handler) adminUserStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminUserPassword gives the user a new password: generated and shown
-// once unless one is typed in. Every session of the user ends.
+// once unless one is typed in. Every session of the user ends; a generated
+// one must be replaced at the user's next login. The question page asks
+// for the typed password itself.
 func (h *handler) adminUserPassword(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.pathUser(w, r)
 	if !ok {
 		return
 	}
+	question := h.userQuestion(r, u, "password")
+	question.Password = true
+	if !h.confirmed(w, r, question) {
+		return
+	}
 	password, generated := r.PostFormValue("password"), false
+	set := h.access.Accounts.SetPassword
 	if password == "" {
 		password, generated = account.GeneratePassword(), true
+		set = h.access.Accounts.SetTemporaryPassword
 	}
-	err := h.access.Accounts.SetPassword(writer(r), u.ID, password)
+	err := set(writer(r), u.ID, password)
 	if errs, invalid := record.AsErrors(err); invalid {
-		h.refuse(w, r, u, &adminUserPage{Errors: adminErrors(h.localizer(r), errs, nil)})
+		question.Errors = adminErrors(h.localizer(r), errs, nil)
+		h.ask(w, r, http.StatusUnprocessableEntity, question)
 		return
 	}
 	if err != nil {
@@ -416,6 +471,9 @@ func (h *handler) adminUserTOTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if u.TOTP && !h.confirmed(w, r, h.userQuestion(r, u, "totp_replace")) {
+		return
+	}
 	enrol, err := h.access.Accounts.EnrolTOTP(writer(r), u.ID)
 	if err != nil {
 		h.fail(w, r, err)
@@ -431,6 +489,9 @@ func (h *handler) adminUserTOTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) adminUserTOTPRemove(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.pathUser(w, r)
 	if !ok {
+		return
+	}
+	if !h.confirmed(w, r, h.userQuestion(r, u, "totp_remove")) {
 		return
 	}
 	if _, err := h.access.Accounts.RemoveTOTP(writer(r), u.ID); err != nil {
@@ -470,6 +531,16 @@ func (h *handler) adminUserIdentities(w http.ResponseWriter, r *http.Request) {
 	}
 	setFlash(w, r, flash)
 	http.Redirect(w, r, "/admin/users/"+u.ID, http.StatusSeeOther)
+}
+
+// tokenQuestion asks before revoking tok, naming it.
+func tokenQuestion(l *localizer, tok *account.Token, c confirmation) confirmation {
+	c.Title = l.T("confirm.token_revoke.title_unnamed")
+	if tok.Name != "" {
+		c.Title = l.T("confirm.token_revoke.title", "token", tok.Name)
+	}
+	c.Body = []string{l.T("confirm.token_revoke.body", "name", tok.UserName)}
+	return c
 }
 
 // maxTokenDays is the longest a token may live, in days.
@@ -513,7 +584,19 @@ func (h *handler) adminTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := h.access.Accounts.RevokeTokenOf(writer(r), u.ID, r.PathValue("token"))
+	tok, err := h.access.Accounts.Token(r.Context(), r.PathValue("token"))
+	if errors.Is(err, db.ErrNotFound) || (err == nil && tok.UserID != u.ID) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !h.confirmed(w, r, tokenQuestion(h.localizer(r), tok, h.userQuestion(r, u, "token_revoke"))) {
+		return
+	}
+	_, err = h.access.Accounts.RevokeTokenOf(writer(r), u.ID, tok.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		h.notFound(w, r)
 		return

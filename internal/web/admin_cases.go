@@ -185,9 +185,32 @@ func (h *handler) adminMemberRemove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := h.access.Accounts.RemoveFromCase(writer(r), r.PathValue("user"), c.ID)
+	userID := r.PathValue("user")
+	members, err := h.access.Accounts.CaseMembers(r.Context(), c.ID)
 	if err != nil {
-		h.fail(w, r, err) // not a member: not found
+		h.fail(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(members, func(u account.User) bool { return u.ID == userID })
+	if i < 0 {
+		h.notFound(w, r) // not a member
+		return
+	}
+	l := h.localizer(r)
+	name := isolate(members[i].Name)
+	if !h.confirmed(w, r, confirmation{
+		Title:   l.T("confirm.member_remove.title", "name", name, "case", isolate(c.Name)),
+		Body:    []string{l.T("confirm.member_remove.body", "name", name)},
+		Button:  l.T("confirm.member_remove.button"),
+		Action:  r.URL.Path,
+		Back:    "/admin/cases/" + c.ID,
+		Crumbs:  []crumb{{l.T("admin.cases.title"), "/admin/cases"}, {c.Name, "/admin/cases/" + c.ID}},
+		Section: "admin",
+	}) {
+		return
+	}
+	if err := h.access.Accounts.RemoveFromCase(writer(r), userID, c.ID); err != nil {
+		h.fail(w, r, err) // not a member (any more): not found
 		return
 	}
 	setFlash(w, r, "admin.member_removed")

@@ -51,7 +51,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Errorf("the password shown does not log in: %v", err)
 	}
 	u, err := e.a.Accounts.UserByName(ctx, "bashir")
-	if err != nil || u.Role != account.Analyst || u.DisplayName != "Bashir A." || u.CreatedBy != "web" {
+	if err != nil || u.Role != account.Analyst || u.DisplayName != "Bashir A." || u.CreatedBy != "web" || !u.MustChangePassword {
 		t.Fatalf("stored %+v, %v", u, err)
 	}
 	userPath := "/admin/users/" + u.ID
@@ -94,15 +94,23 @@ func TestAdminUsers(t *testing.T) {
 	r.contains(t, "On: 10 recovery codes left.", "Granted: in a session that passed two-step verification.", "Replace the authenticator")
 
 	// Passwords: generated and shown once, or typed in.
-	r = e.post(userPath+"/password", "en", url.Values{"password": {""}})
+	r = e.post(userPath+"/password", "en", url.Values{"password": {""}, "confirm": {"yes"}})
 	r.wantStatus(t, http.StatusOK)
+	r.contains(t, "At their next login they must choose their own")
 	if _, err := e.a.Accounts.Login(ctx, "bashir", shownSecret(t, r), "192.0.2.1"); err != nil {
 		t.Errorf("the reset password does not log in: %v", err)
 	}
-	r = e.post(userPath+"/password", "en", url.Values{"password": {"too short"}})
+	if u, _ = e.a.Accounts.User(ctx, u.ID); !u.MustChangePassword {
+		t.Error("a generated password need not be changed")
+	}
+	e.get(userPath, "en").contains(t, `id="password-due"`, "To be replaced at the next login")
+	r = e.post(userPath+"/password", "en", url.Values{"password": {"too short"}, "confirm": {"yes"}})
 	r.wantStatus(t, http.StatusUnprocessableEntity)
-	r.contains(t, `id="f-password-error"`, "A password needs at least 12 characters.")
-	e.post(userPath+"/password", "en", url.Values{"password": {"a password typed by hand"}}).wantStatus(t, http.StatusSeeOther)
+	r.contains(t, `id="confirm"`, `id="f-password-error"`, "A password needs at least 12 characters.")
+	e.post(userPath+"/password", "en", url.Values{"password": {"a password typed by hand"}, "confirm": {"yes"}}).wantStatus(t, http.StatusSeeOther)
+	if u, _ = e.a.Accounts.User(ctx, u.ID); u.MustChangePassword {
+		t.Error("a typed password must be changed")
+	}
 
 	// Tokens: shown once, listed without their secret, revoked.
 	r = e.post(userPath+"/tokens", "en", url.Values{"token_name": {"nightly export"}, "token_role": {"analyst"}, "expires_in_days": {"30"}})
@@ -134,19 +142,19 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.post(userPath+"/tokens/"+theirs.ID+"/revoke", "en", nil).wantStatus(t, http.StatusNotFound)
-	e.post(userPath+"/tokens/"+tokens[0].ID+"/revoke", "en", nil).wantStatus(t, http.StatusSeeOther)
+	e.post(userPath+"/tokens/"+tokens[0].ID+"/revoke", "en", url.Values{"confirm": {"yes"}}).wantStatus(t, http.StatusSeeOther)
 	if _, err := e.a.Accounts.AuthenticateToken(ctx, secret); err == nil {
 		t.Error("the revoked token still works")
 	}
 
 	// Disabling; the last administrator cannot be.
-	e.post(userPath+"/status", "en", url.Values{"disabled": {"true"}}).wantStatus(t, http.StatusSeeOther)
+	e.post(userPath+"/status", "en", url.Values{"disabled": {"true"}, "confirm": {"yes"}}).wantStatus(t, http.StatusSeeOther)
 	if u, _ = e.a.Accounts.User(ctx, u.ID); !u.Disabled {
 		t.Error("not disabled")
 	}
 	e.get(userPath, "en").contains(t, "Enable the account", `badge--disabled`)
 	e.post(userPath+"/status", "en", url.Values{"disabled": {"false"}}).wantStatus(t, http.StatusSeeOther)
-	r = e.post("/admin/users/"+admin.ID+"/status", "en", url.Values{"disabled": {"true"}})
+	r = e.post("/admin/users/"+admin.ID+"/status", "en", url.Values{"disabled": {"true"}, "confirm": {"yes"}})
 	r.wantStatus(t, http.StatusUnprocessableEntity)
 	r.contains(t, `id="f-status-error"`, "This is the last enabled administrator: add another one first.")
 	r = e.post("/admin/users/"+admin.ID, "en", url.Values{"role": {"analyst"}})
@@ -155,7 +163,7 @@ func TestAdminUsers(t *testing.T) {
 	e.post(userPath+"/status", "en", url.Values{"disabled": {"maybe"}}).wantStatus(t, http.StatusBadRequest)
 
 	// Removing TOTP takes the grant with it.
-	e.post(userPath+"/totp/remove", "en", nil).wantStatus(t, http.StatusSeeOther)
+	e.post(userPath+"/totp/remove", "en", url.Values{"confirm": {"yes"}}).wantStatus(t, http.StatusSeeOther)
 	if u, _ = e.a.Accounts.User(ctx, u.ID); u.TOTP || u.SeeIdentities {
 		t.Errorf("after removing TOTP %+v", u)
 	}
@@ -216,8 +224,8 @@ func TestAdminCases(t *testing.T) {
 	e.get("/admin/users/"+u.ID, "en").contains(t, `href="`+casePath+`"`, "Darfur 2023")
 	e.get("/admin/cases", "en").contains(t, "Darfur 2023", "West Darfur", `<td class="numeric">1</td>`)
 
-	e.post(casePath+"/members/"+u.ID+"/remove", "en", nil).wantStatus(t, http.StatusSeeOther)
-	e.post(casePath+"/members/"+u.ID+"/remove", "en", nil).wantStatus(t, http.StatusNotFound)
+	e.post(casePath+"/members/"+u.ID+"/remove", "en", url.Values{"confirm": {"yes"}}).wantStatus(t, http.StatusSeeOther)
+	e.post(casePath+"/members/"+u.ID+"/remove", "en", url.Values{"confirm": {"yes"}}).wantStatus(t, http.StatusNotFound)
 	if cases, _ := e.a.Accounts.CasesOf(ctx, u.ID); len(cases) != 0 {
 		t.Errorf("still a member of %+v", cases)
 	}

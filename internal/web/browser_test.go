@@ -195,7 +195,7 @@ func (b *browser) screenshot(name string) {
 
 func (b *browser) wantText(sel string, wants ...string) {
 	b.t.Helper()
-	got := strings.ReplaceAll(b.text(sel), "\u00a0", " ")
+	got := asRead.Replace(b.text(sel))
 	for _, w := range wants {
 		if !strings.Contains(got, w) {
 			b.t.Errorf("%s reads %q, which lacks %q", sel, got, w)

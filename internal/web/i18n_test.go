@@ -157,6 +157,17 @@ func dynamicKeys() []string {
 	for _, f := range []string{"q", "from", "to", "situation", "party", "violation", "age", "status", "sort", "limit", "cursor"} {
 		keys = append(keys, "field."+f)
 	}
+	// The questions before destructive changes (admin_confirm.go), and the
+	// password form's own messages (account_password.go).
+	for _, what := range []string{"disable", "password", "totp_replace", "totp_remove", "unlink", "token_revoke", "member_remove"} {
+		keys = append(keys, "confirm."+what+".title", "confirm."+what+".body", "confirm."+what+".button")
+	}
+	keys = append(keys, "confirm.token_revoke.title_unnamed")
+	for _, f := range []string{"current_password", "password", "password_repeat"} {
+		keys = append(keys, "account.field."+f)
+	}
+	keys = append(keys, "account.error.current_password.required", "account.error.current_password.wrong",
+		"account.error.password.unchanged", "account.error.password_repeat.mismatch")
 	keys = append(keys, "date.day", "date.month", "date.range", "date.range_same_month", "date.approximate",
 		"date.unknown", "date.bounds", "date.time", "field.item", "common.yes", "common.no")
 	return append(keys, "transfer.problem.too_large", "transfer.problem.no_file", "transfer.problem.format", "transfer.problem.unreadable")

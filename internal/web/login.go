@@ -33,6 +33,7 @@ func (h *handler) loginRoutes(mux *router) {
 	mux.HandleFunc("POST /login/code", h.loginCode)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /account", h.accountPage)
+	h.accountRoutes(mux)
 	h.oidcRoutes(mux)
 }
 
@@ -205,17 +206,28 @@ type accountPage struct {
 	IdentitiesGranted bool
 	IdentitiesNow     bool
 	Token             bool // the request came with an API token
+	// The user's own API tokens and live sessions (account_tokens.go), and
+	// the form that creates a token, as sent when it was refused.
+	Tokens    []adminTokenRow
+	Sessions  []ownSessionRow
+	TokenForm adminTokenForm
+	ScopeOps  []option
+	Errors    formErrors
 }
 
 func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) {
+	h.accountRender(w, r, http.StatusOK, &accountPage{TokenForm: adminTokenForm{Days: "90"}})
+}
+
+// accountRender shows the account page; data holds a refused form, if any.
+func (h *handler) accountRender(w http.ResponseWriter, r *http.Request, status int, data *accountPage) {
 	p, ok := account.PrincipalFrom(r.Context())
 	if !ok {
 		h.Refuse(w, r, authz.Unauthenticated, nil)
 		return
 	}
 	l := h.localizer(r)
-	data := &accountPage{User: p.User, IdentitiesGranted: p.User.SeeIdentities, IdentitiesNow: p.SeeIdentities,
-		Token: p.TokenID != ""}
+	data.User, data.IdentitiesGranted, data.IdentitiesNow, data.Token = p.User, p.User.SeeIdentities, p.SeeIdentities, p.TokenID != ""
 	for _, perm := range account.Permissions {
 		if p.Can(perm) {
 			data.Permissions = append(data.Permissions, l.T(permissionKey(perm)))
@@ -227,7 +239,11 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Cases = cases
-	h.render(w, r, http.StatusOK, "account", "account", data)
+	if err := h.ownTokensAndSessions(r, p, data); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, status, "account", "account", data)
 }
 
 // permissionKey is the catalog key naming a permission ("records:read" is
@@ -258,6 +274,14 @@ func (h *handler) Refuse(w http.ResponseWriter, r *http.Request, why authz.Refus
 		}
 		// A form sent after the session ended: log in again, then redo it.
 		h.render(w, r, http.StatusUnauthorized, "login", "login", h.withSSO(&loginPage{Notice: "login.session_ended"}))
+	case authz.PasswordChangeRequired:
+		// Nothing else until the generated password is replaced.
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, passwordChangeTarget(r), http.StatusSeeOther)
+			return
+		}
+		p, _ := account.PrincipalFrom(r.Context())
+		h.render(w, r, http.StatusForbidden, "account_password", "account", h.passwordPage(p, ""))
 	case authz.NotFound:
 		h.renderError(w, r, http.StatusNotFound)
 	default:

@@ -165,7 +165,11 @@ type base struct {
 // so the layout offers only the sections they may open. Without access
 // control every section is offered.
 func (b base) Can(perm string) bool {
-	return !b.guarded || b.Principal.Can(account.Permission(perm))
+	if !b.guarded {
+		return true
+	}
+	// Until a generated password is replaced, no section is open.
+	return b.Principal.Can(account.Permission(perm)) && !b.Principal.PasswordChangeDue
 }
 
 // page lets render fill the layout's part of any page's data.

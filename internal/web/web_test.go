@@ -140,11 +140,15 @@ func (r response) wantStatus(t *testing.T, want int) {
 	}
 }
 
-// contains checks the page for texts; no-break spaces (which keep a date
-// on one line) count as spaces.
+// asRead is text as a reader sees it: no-break spaces (which keep a date on
+// one line) count as spaces, and the invisible marks that isolate a name's
+// direction inside a sentence are not there.
+var asRead = strings.NewReplacer("\u00a0", " ", "\u2068", "", "\u2069", "")
+
+// contains checks the page for texts, as read.
 func (r response) contains(t *testing.T, wants ...string) {
 	t.Helper()
-	body := strings.ReplaceAll(r.body, "\u00a0", " ")
+	body := asRead.Replace(r.body)
 	for _, w := range wants {
 		if !strings.Contains(body, w) {
 			t.Errorf("page lacks %q; body:\n%s", w, excerpt(r.body))
@@ -154,7 +158,7 @@ func (r response) contains(t *testing.T, wants ...string) {
 
 func (r response) lacks(t *testing.T, unwanted ...string) {
 	t.Helper()
-	body := strings.ReplaceAll(r.body, "\u00a0", " ")
+	body := asRead.Replace(r.body)
 	for _, w := range unwanted {
 		if strings.Contains(body, w) {
 			t.Errorf("page shows %q but should not", w)
