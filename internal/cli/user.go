@@ -98,7 +98,9 @@ func (c *cli) userAddCommand() *cobra.Command {
 		Short: "Add a user",
 		Long: `Add a user who logs in as NAME (lower case letters, digits, '.', '_', '-').
 Without --password-stdin a strong password is generated and printed once:
-hand it over in person and ask the user to change it.
+hand it over in person. Since it was seen by whoever ran the command, the
+user must choose their own at their first login before doing anything
+else (on the web interface, or with POST /api/v1/account/password).
 
 Roles: ` + roleNames() + `.
 An administrator manages accounts but does not read the record; advocates
@@ -123,7 +125,8 @@ see aggregates only, auditors the audit log, the public published outputs.`,
 				return err
 			}
 			defer a.Close()
-			u, err := s.AddUser(ctx, account.NewUser{Name: args[0], DisplayName: displayName, Role: r, Password: password})
+			u, err := s.AddUser(ctx, account.NewUser{Name: args[0], DisplayName: displayName, Role: r, Password: password,
+				MustChangePassword: generated})
 			if err != nil {
 				return accountError("the user", err)
 			}
@@ -140,6 +143,7 @@ see aggregates only, auditors the audit log, the public published outputs.`,
 			fmt.Fprintf(c.stdout, "Added user %s (%s).\n", u.Name, u.Role)
 			if generated {
 				fmt.Fprintf(c.stdout, "Password for %s, shown only this once:\n  %s\n", u.Name, password)
+				fmt.Fprintf(c.stdout, "%s must choose their own password at their first login.\n", u.Name)
 			}
 			if u.Role.MaySeeIdentities() {
 				fmt.Fprintf(c.stdout, "To let %s see survivors' identities: 'dossier user totp %s', then 'dossier user identities %s grant'.\n",
@@ -293,7 +297,11 @@ func (c *cli) userShowCommand() *cobra.Command {
 				}
 			}
 			f.add("API tokens", fmt.Sprintf("%d active", active))
-			f.add("Password set", formatTime(u.PasswordChangedAt))
+			passwordSet := formatTime(u.PasswordChangedAt)
+			if u.MustChangePassword {
+				passwordSet += " (generated: to be replaced at the next login)"
+			}
+			f.add("Password set", passwordSet)
 			f.add("Created", formatTime(u.CreatedAt)+" by "+u.CreatedBy)
 			f.add("Updated", formatTime(u.UpdatedAt)+" by "+u.UpdatedBy)
 			return f.flush()
@@ -344,7 +352,9 @@ func (c *cli) userResetPasswordCommand() *cobra.Command {
 		Use:   "reset-password NAME",
 		Short: "Give a user a new password; their sessions end",
 		Long: `Give a user a new password. Without --password-stdin a strong password is
-generated and printed once. Every session of the user ends; a lock-out is lifted.`,
+generated and printed once, and the user must choose their own at their next
+login before doing anything else. Every session of the user ends; a lock-out
+is lifted.`,
 		Args: exactArgs("NAME"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			password, generated, err := c.newPassword(passwordStdin)
@@ -360,12 +370,17 @@ generated and printed once. Every session of the user ends; a lock-out is lifted
 			if err != nil {
 				return err
 			}
-			if err := s.SetPassword(ctx, u.ID, password); err != nil {
+			set := s.SetPassword
+			if generated {
+				set = s.SetTemporaryPassword
+			}
+			if err := set(ctx, u.ID, password); err != nil {
 				return accountError("the password", err)
 			}
 			fmt.Fprintf(c.stdout, "New password set for %s; their sessions have ended.\n", u.Name)
 			if generated {
 				fmt.Fprintf(c.stdout, "Password for %s, shown only this once:\n  %s\n", u.Name, password)
+				fmt.Fprintf(c.stdout, "%s must choose their own password at their next login.\n", u.Name)
 			}
 			return nil
 		}),
