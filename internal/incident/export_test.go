@@ -7,8 +7,9 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 )
 
-// ForceLeadingFilter makes lists walk the rows of the named act filter
-// ("party", "violation", "age") first, so that tests cover every plan.
+// ForceLeadingFilter makes lists take the named facet walk ("party",
+// "party+violation", "violation", "age", "violation+age",
+// "situation+violation") where it applies, so that tests cover every plan.
 func ForceLeadingFilter(name string) (restore func()) {
 	old := forcedLead
 	forcedLead = name
@@ -32,6 +33,8 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 	defer tx.Rollback()
 	undo := []string{`DROP TABLE act_facets`, `DROP TABLE party_facets`, `DROP INDEX incidents_list_key`,
 		`DROP INDEX incidents_situation_list`, `DROP INDEX incidents_status_list`, `DROP INDEX incidents_situation_title`,
+		`DROP INDEX incidents_case_list`, `DROP INDEX incidents_span`,
+		`CREATE INDEX incidents_case_date ON incidents (case_id, date_start, id)`,
 		`CREATE INDEX incidents_date ON incidents (date_start, id)`,
 		`CREATE INDEX incidents_situation_date ON incidents (situation_id, date_start, id)`,
 		`CREATE INDEX incidents_status_date ON incidents (status, date_start, id)`}
@@ -42,7 +45,7 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 			`INSERT INTO incident_search (rowid, title, summary, place)
 				SELECT rowid, lower(title), lower(summary), lower(place_name || ' ' || place_admin_area) FROM incidents`)
 	}
-	undo = append(undo, `ALTER TABLE incidents DROP COLUMN list_key`)
+	undo = append(undo, `ALTER TABLE incidents DROP COLUMN list_key`, `ALTER TABLE incidents DROP COLUMN span_days`)
 	for _, q := range undo {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)

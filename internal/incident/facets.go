@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -15,22 +14,24 @@ import (
 // group, the party behind it) and orders by the incident's date. Checking
 // each incident's acts while walking incidents in date order is slow when
 // few incidents match; collecting the matches first is slow when many do.
-// So every act also has a narrow row keyed by its incident's list key,
+// So every act also has narrow rows keyed by its incident's list key,
 // carrying what the list filters on:
 //
-//   - act_facets: one row per act, with indexes by violation, family and
-//     age group, each in list-key order;
-//   - party_facets: one row per act and party behind it, the party's
-//     parents included ("Hamas or its units" is one range), stored in
-//     party then list-key order.
+//   - act_facets: one row per act and violation it counts as (its own type,
+//     and its family when that differs: gang rape is also rape), so that a
+//     violation filter is one value;
+//   - party_facets: the same, once more for each party behind the act and
+//     each of that party's parents ("Hamas or its units" is one value),
+//     stored in party then list-key order.
 //
-// A filtered list walks one of them in date order and stops after a page.
-// The incident's own filter columns (situation, status, case, end date) are
-// copied in, so the walk never leaves the narrow rows.
+// Each has indexes by the filters (alone and in the pairs lists combine)
+// then list key, so a filtered list walks one range in date order, checks
+// the rest on the same rows, and stops after a page. The incident's own
+// filter columns (situation, status, case, end date) are copied in, so the
+// walk never leaves the narrow rows.
 
 func facetTables(d db.Dialect) []string {
-	columns := `family TEXT NOT NULL,
-		violation_type TEXT NOT NULL,
+	columns := `violation TEXT NOT NULL,
 		age_group TEXT NOT NULL,
 		situation_id TEXT,
 		status TEXT NOT NULL,
@@ -42,43 +43,43 @@ func facetTables(d db.Dialect) []string {
 	}
 	return []string{
 		`CREATE TABLE act_facets (list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` + columns +
-			`, PRIMARY KEY (list_key, act_seq))` + clustered,
+			`, PRIMARY KEY (list_key, act_seq, violation))` + clustered,
 		`CREATE TABLE party_facets (party_id TEXT NOT NULL, list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` +
-			columns + `, PRIMARY KEY (party_id, list_key, act_seq))` + clustered,
+			columns + `, PRIMARY KEY (party_id, list_key, act_seq, violation))` + clustered,
 	}
 }
 
-// facetIndexes are built after the rows, once.
+// facetIndexes are built after the rows, once. Their names are the walks
+// of list_plan.go.
 func facetIndexes(d db.Dialect) []string {
 	out := []string{
-		`CREATE INDEX act_facets_family ON act_facets (family, list_key)`,
-		`CREATE INDEX act_facets_violation ON act_facets (violation_type, list_key)`,
+		`CREATE INDEX act_facets_violation ON act_facets (violation, list_key)`,
 		`CREATE INDEX act_facets_age ON act_facets (age_group, list_key)`,
+		`CREATE INDEX act_facets_violation_age ON act_facets (violation, age_group, list_key)`,
+		`CREATE INDEX act_facets_situation_violation ON act_facets (situation_id, violation, list_key)`,
+		`CREATE INDEX party_facets_violation ON party_facets (party_id, violation, list_key)`,
 		`CREATE INDEX party_facets_list ON party_facets (list_key)`,
 	}
 	if d == db.Postgres {
 		// PostgreSQL does not keep a table in key order; the covering index
 		// lets a walk by party read only the index.
 		out = append(out, `CREATE INDEX party_facets_walk ON party_facets (party_id, list_key)
-			INCLUDE (act_seq, family, violation_type, age_group, situation_id, status, case_id, date_end)`)
+			INCLUDE (act_seq, violation, age_group, situation_id, status, case_id, date_end)`)
 	}
 	return out
 }
 
-// familySQL is the family of a.violation_type, as SQL.
-func familySQL() string {
-	subs := make([]string, 0, len(families))
-	for sub := range families {
-		subs = append(subs, string(sub))
+// violationsSQL lists, as SQL rows (type, counts as), each violation type
+// with itself and each form with its family.
+func violationsSQL() string {
+	var rows []string
+	for _, v := range ViolationTypes {
+		rows = append(rows, fmt.Sprintf(`('%s', '%s')`, v, v))
+		if f := v.Family(); f != v {
+			rows = append(rows, fmt.Sprintf(`('%s', '%s')`, v, f))
+		}
 	}
-	slices.Sort(subs)
-	var b strings.Builder
-	b.WriteString(`CASE a.violation_type`)
-	for _, sub := range subs {
-		fmt.Fprintf(&b, ` WHEN '%s' THEN '%s'`, sub, families[ViolationType(sub)])
-	}
-	b.WriteString(` ELSE a.violation_type END`)
-	return b.String()
+	return `(VALUES ` + strings.Join(rows, `, `) + `) AS counts_as`
 }
 
 type execFunc func(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -89,14 +90,15 @@ func buildFacets(ctx context.Context, exec execFunc, where string, args ...any) 
 	if where == "" {
 		where = `1 = 1`
 	}
-	facts := familySQL() + `, a.violation_type, a.victim_age_group, i.situation_id, i.status, i.case_id, i.date_end`
-	if _, err := exec(ctx, `INSERT INTO act_facets (list_key, act_seq, family, violation_type, age_group,
+	facts := `counts_as.column2, a.victim_age_group, i.situation_id, i.status, i.case_id, i.date_end`
+	violations := ` JOIN ` + violationsSQL() + ` ON counts_as.column1 = a.violation_type`
+	if _, err := exec(ctx, `INSERT INTO act_facets (list_key, act_seq, violation, age_group,
 		situation_id, status, case_id, date_end)
-		SELECT i.list_key, a.seq, `+facts+` FROM acts a JOIN incidents i ON i.id = a.incident_id WHERE `+where+
-		` ORDER BY 1, 2`, args...); err != nil {
+		SELECT i.list_key, a.seq, `+facts+` FROM acts a JOIN incidents i ON i.id = a.incident_id`+violations+
+		` WHERE `+where+` ORDER BY 1, 2, 3`, args...); err != nil {
 		return fmt.Errorf("index acts for lists: %w", err)
 	}
-	if _, err := exec(ctx, `INSERT INTO party_facets (party_id, list_key, act_seq, family, violation_type,
+	if _, err := exec(ctx, `INSERT INTO party_facets (party_id, list_key, act_seq, violation,
 		age_group, situation_id, status, case_id, date_end)
 		WITH RECURSIVE up (act_id, party_id) AS (
 			SELECT p.act_id, p.party_id FROM act_perpetrators p JOIN acts a ON a.id = p.act_id
@@ -104,7 +106,8 @@ func buildFacets(ctx context.Context, exec execFunc, where string, args ...any) 
 			UNION SELECT up.act_id, parent.parent_id FROM up JOIN parties parent ON parent.id = up.party_id
 			WHERE parent.parent_id IS NOT NULL)
 		SELECT up.party_id, i.list_key, a.seq, `+facts+`
-		FROM up JOIN acts a ON a.id = up.act_id JOIN incidents i ON i.id = a.incident_id ORDER BY 1, 2, 3`, args...); err != nil {
+		FROM up JOIN acts a ON a.id = up.act_id JOIN incidents i ON i.id = a.incident_id`+violations+
+		` ORDER BY 1, 2, 3, 4`, args...); err != nil {
 		return fmt.Errorf("index acts by party for lists: %w", err)
 	}
 	return nil

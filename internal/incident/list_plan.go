@@ -153,10 +153,7 @@ func (q *listQuery) after(c cursor) error {
 
 // actFilter is one condition on what an act is, checked on a facet row.
 type actFilter struct {
-	name   string // "party", "violation", "age": for choosing a plan
-	table  string // where it can be walked in date order
-	index  string // the index that walk uses ("" for the table's own order)
-	column string
+	column string // of both facet tables but party_id, only in party_facets
 	value  string
 }
 
@@ -167,21 +164,31 @@ func (a actFilter) sql(q *listQuery, alias string) string {
 func actFilters(f Filter) []actFilter {
 	var out []actFilter
 	if f.PartyID != "" {
-		out = append(out, actFilter{"party", "party_facets", "", "party_id", f.PartyID})
+		out = append(out, actFilter{"party_id", f.PartyID})
 	}
 	if f.ViolationType != "" {
-		// A family is one value of its own column; a form is one value of
-		// the type column.
-		if len(f.ViolationType.WithForms()) > 1 {
-			out = append(out, actFilter{"violation", "act_facets", "act_facets_family", "family", string(f.ViolationType)})
-		} else {
-			out = append(out, actFilter{"violation", "act_facets", "act_facets_violation", "violation_type", string(f.ViolationType)})
-		}
+		out = append(out, actFilter{"violation", string(f.ViolationType)})
 	}
 	if f.AgeGroup != "" {
-		out = append(out, actFilter{"age", "act_facets", "act_facets_age", "age_group", string(f.AgeGroup)})
+		out = append(out, actFilter{"age_group", string(f.AgeGroup)})
 	}
 	return out
+}
+
+// facetWalk is an index of a facet table that yields, for given values of
+// its leading columns, the rows in list-key order (facets.go).
+type facetWalk struct {
+	name, table, index string // index "" is the table's own order
+	columns            []string
+}
+
+var facetWalks = []facetWalk{
+	{"party", "party_facets", "", []string{"party_id"}},
+	{"party+violation", "party_facets", "party_facets_violation", []string{"party_id", "violation"}},
+	{"violation", "act_facets", "act_facets_violation", []string{"violation"}},
+	{"age", "act_facets", "act_facets_age", []string{"age_group"}},
+	{"violation+age", "act_facets", "act_facets_violation_age", []string{"violation", "age_group"}},
+	{"situation+violation", "act_facets", "act_facets_situation_violation", []string{"situation_id", "violation"}},
 }
 
 // plan chooses how to find the matches of f:
@@ -204,35 +211,54 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 	case q.byKey && len(terms) > 0 && s.db.Dialect == db.SQLite:
 		q.source, q.key = `incident_search s CROSS JOIN incidents i`, `s.rowid`
 		q.where = append(q.where, `incident_search MATCH `+q.arg(textsearch.FTS5(terms)), `i.list_key = s.rowid`)
-		s.incidentConditions(ctx, q, f, "s.rowid", "i")
+		if err := s.incidentConditions(ctx, q, f, "s.rowid", "i"); err != nil {
+			return nil, err
+		}
 		if len(acts) > 0 {
 			q.where = append(q.where, actsExist(q, acts, "s.rowid"))
 		}
 	case q.byKey && len(acts) > 0 && len(terms) == 0:
-		lead, err := s.leading(ctx, acts)
+		values := map[string]string{}
+		for _, a := range acts {
+			values[a.column] = a.value
+		}
+		if f.SituationID != "" {
+			values["situation_id"] = f.SituationID
+		}
+		walk, err := s.chooseWalk(ctx, values)
 		if err != nil {
 			return nil, err
 		}
-		q.source, q.key, q.perAct = lead.table+` f`, `f.list_key`, true
-		if lead.index != "" && s.db.Dialect == db.SQLite {
-			q.source += ` INDEXED BY ` + lead.index
+		q.source, q.key, q.perAct = walk.table+` f`, `f.list_key`, true
+		if walk.index != "" && s.db.Dialect == db.SQLite {
+			q.source += ` INDEXED BY ` + walk.index
 		}
-		q.where = append(q.where, lead.sql(q, "f"))
+		for _, column := range walk.columns {
+			q.where = append(q.where, `f.`+column+` = `+q.arg(values[column]))
+			delete(values, column)
+		}
 		for _, a := range acts {
 			switch {
-			case a == lead:
-			case a.table == lead.table:
-				q.where = append(q.where, a.sql(q, "f"))
-			default:
-				// The party behind the same act: its row in party_facets.
+			case values[a.column] == "":
+			case a.column == "party_id" && walk.table != "party_facets":
+				// The party behind the same act: its rows in party_facets.
 				q.where = append(q.where, `EXISTS (SELECT 1 FROM party_facets p WHERE `+a.sql(q, "p")+
 					` AND p.list_key = f.list_key AND p.act_seq = f.act_seq)`)
+			default:
+				q.where = append(q.where, a.sql(q, "f"))
 			}
 		}
-		s.incidentConditions(ctx, q, f, "f.list_key", "f")
+		if values["situation_id"] == "" {
+			f.SituationID = "" // walked already
+		}
+		if err := s.incidentConditions(ctx, q, f, "f.list_key", "f"); err != nil {
+			return nil, err
+		}
 	default:
 		q.source, q.key = `incidents i`, `i.list_key`
-		s.incidentConditions(ctx, q, f, "i.list_key", "i")
+		if err := s.incidentConditions(ctx, q, f, "i.list_key", "i"); err != nil {
+			return nil, err
+		}
 		if len(terms) > 0 {
 			if s.db.Dialect == db.Postgres {
 				q.where = append(q.where, `i.search @@ to_tsquery('simple', `+q.arg(textsearch.TSQuery(terms))+`)`)
@@ -255,8 +281,8 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 func actsExist(q *listQuery, acts []actFilter, key string) string {
 	table := "act_facets"
 	for _, a := range acts {
-		if a.table == "party_facets" {
-			table = a.table
+		if a.column == "party_id" {
+			table = "party_facets"
 		}
 	}
 	conds := []string{`f.list_key = ` + key}
@@ -268,7 +294,7 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 
 // incidentConditions adds the filters on the incident itself, on the
 // columns of alias (incidents or a facet table, which copies them).
-func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias string) {
+func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias string) error {
 	if c, ok := CaseCondition(ctx, alias+".case_id", q.arg); ok {
 		q.where = append(q.where, c)
 	}
@@ -279,37 +305,50 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 		q.where = append(q.where, alias+`.status = `+q.arg(string(f.Status)))
 	}
 	if f.From != "" {
-		q.where = append(q.where, alias+`.date_end >= `+q.arg(f.From))
+		// Still going on at From: it began at most the longest span
+		// before, which bounds the walk back in date order.
+		var longest int64
+		if err := s.db.QueryRow(ctx, `SELECT COALESCE(MAX(span_days), 0) FROM incidents`).Scan(&longest); err != nil {
+			return fmt.Errorf("list incidents from %s: %w", f.From, err)
+		}
+		q.where = append(q.where, alias+`.date_end >= `+q.arg(f.From),
+			key+` >= `+q.arg(max(1, dayNumber(f.From)-longest)<<seqBits))
 	}
 	if f.To != "" {
 		// Began on or before To: a range of list keys, dated ones only.
 		q.where = append(q.where, key+` >= `+q.arg(int64(1)<<seqBits), key+` < `+q.arg(keysBefore(f.To)))
 	}
+	return nil
 }
 
-// leading picks the act filter with the fewest facet rows to walk.
-func (s *Store) leading(ctx context.Context, acts []actFilter) (actFilter, error) {
-	best, bestRows := acts[0], -1
-	for _, a := range acts {
-		if forcedLead != "" {
-			if a.name == forcedLead {
-				return a, nil
-			}
+// chooseWalk picks the facet walk with the fewest rows among those whose
+// columns all have a value; a tie goes to the one that checks more.
+func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facetWalk, error) {
+	var best facetWalk
+	bestRows := -1
+	for _, w := range facetWalks {
+		applies := true
+		for _, c := range w.columns {
+			applies = applies && values[c] != ""
+		}
+		if !applies {
 			continue
 		}
-		n, err := s.facetRows(ctx, a)
-		if err != nil {
-			return actFilter{}, err
+		if forcedLead == w.name {
+			return w, nil
 		}
-		// Party rows carry every other filter: prefer them on a tie.
-		if bestRows < 0 || n < bestRows {
-			best, bestRows = a, n
+		n, err := s.walkRows(ctx, w, values)
+		if err != nil {
+			return facetWalk{}, err
+		}
+		if bestRows < 0 || n < bestRows || n == bestRows && len(w.columns) > len(best.columns) {
+			best, bestRows = w, n
 		}
 	}
 	return best, nil
 }
 
-// forcedLead makes tests walk a given filter's rows first.
+// forcedLead makes tests take the named facet walk when it applies.
 var forcedLead string
 
 // Counting a value's facet rows takes a few milliseconds; the count only
@@ -322,8 +361,8 @@ const (
 var facetCounts sync.Map // facetCountKey → facetCount
 
 type facetCountKey struct {
-	db                   *db.DB
-	table, column, value string
+	db           *db.DB
+	walk, values string
 }
 
 type facetCount struct {
@@ -331,15 +370,22 @@ type facetCount struct {
 	at   time.Time
 }
 
-func (s *Store) facetRows(ctx context.Context, a actFilter) (int, error) {
-	key := facetCountKey{s.db, a.table, a.column, a.value}
+func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]string) (int, error) {
+	key := facetCountKey{db: s.db, walk: w.name}
+	var conds []string
+	var args []any
+	for _, c := range w.columns {
+		key.values += values[c] + "\x00"
+		args = append(args, values[c])
+		conds = append(conds, fmt.Sprintf(`%s = $%d`, c, len(args)))
+	}
 	if c, ok := facetCounts.Load(key); ok && time.Since(c.(facetCount).at) < facetRowsTTL {
 		return c.(facetCount).rows, nil
 	}
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+a.table+` WHERE `+a.column+` = $1`+
-		fmt.Sprintf(` LIMIT %d) AS rows_of_value`, facetRowsCap), a.value).Scan(&n); err != nil {
-		return 0, fmt.Errorf("estimate the acts with %s %s: %w", a.column, a.value, err)
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+w.table+` WHERE `+strings.Join(conds, ` AND `)+
+		fmt.Sprintf(` LIMIT %d) AS rows_of_value`, facetRowsCap), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("estimate the acts by %s: %w", w.name, err)
 	}
 	facetCounts.Store(key, facetCount{n, time.Now()})
 	return n, nil

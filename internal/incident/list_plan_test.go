@@ -77,6 +77,8 @@ func TestListPlansAgree(t *testing.T) {
 			{From: "2024-01-16", To: "2024-12-31", PartyID: f.hamas.ID},
 			{To: "2023-12-31", AgeGroup: incident.Adult},
 			{From: "2025-01-01"},
+			{From: "2025-06-01", ViolationType: incident.Rape},
+			{From: "2024-01-16", To: "2024-01-16", SituationID: f.israel.ID},
 			{Text: "alpha"},
 			{Text: "alpha brav"},
 			{Text: "charlie", PartyID: f.hamas.ID},
@@ -86,7 +88,7 @@ func TestListPlansAgree(t *testing.T) {
 			for _, filter := range filters {
 				for _, sort := range []incident.Sort{incident.NewestFirst, incident.OldestFirst, incident.ByTitle} {
 					want := m.list(filter, sort)
-					for _, lead := range []string{"", "party", "violation", "age"} {
+					for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
 						restore := incident.ForceLeadingFilter(lead)
 						got, total := pageThrough(t, f.ctx, f.store, filter, sort)
 						restore()

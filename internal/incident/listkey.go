@@ -44,6 +44,16 @@ func seqOf(key int64) int64 { return key & (1<<seqBits - 1) }
 // before day: the bound of a "to" filter.
 func keysBefore(day string) int64 { return (dayNumber(day) + 1) << seqBits }
 
+// spanDays is how many days an incident's dates span: 0 for a day or no
+// date. A list from a date walks back from it by the longest span, so that
+// incidents that began earlier and were still going on are found too.
+func spanDays(d record.Date) int64 {
+	if d.Start == "" || d.End == "" {
+		return 0
+	}
+	return max(0, dayNumber(d.End)-dayNumber(d.Start))
+}
+
 // nextSeq draws the next number for a new incident's list key.
 func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
 	var n int64
@@ -71,36 +81,38 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		}
 		return nil
 	}
-	if err := exec(`ALTER TABLE incidents ADD COLUMN list_key BIGINT NOT NULL DEFAULT 0`); err != nil {
-		return err
+	for _, column := range []string{"list_key", "span_days"} {
+		if err := exec(`ALTER TABLE incidents ADD COLUMN ` + column + ` BIGINT NOT NULL DEFAULT 0`); err != nil {
+			return err
+		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, date_start FROM incidents ORDER BY date_start, id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, date_start, date_end FROM incidents ORDER BY date_start, id`)
 	if err != nil {
 		return err
 	}
 	type keyed struct {
-		id  string
-		key int64
+		id        string
+		key, span int64
 	}
 	var keys []keyed
 	for rows.Next() {
-		var id, start string
-		if err := rows.Scan(&id, &start); err != nil {
+		var id, start, end string
+		if err := rows.Scan(&id, &start, &end); err != nil {
 			rows.Close()
 			return err
 		}
-		keys = append(keys, keyed{id, listKey(start, int64(len(keys)+1))})
+		keys = append(keys, keyed{id, listKey(start, int64(len(keys)+1)), spanDays(record.Date{Start: start, End: end})})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	set, err := tx.PrepareContext(ctx, `UPDATE incidents SET list_key = $1 WHERE id = $2`)
+	set, err := tx.PrepareContext(ctx, `UPDATE incidents SET list_key = $1, span_days = $2 WHERE id = $3`)
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
-		if _, err := set.ExecContext(ctx, k.key, k.id); err != nil {
+		if _, err := set.ExecContext(ctx, k.key, k.span, k.id); err != nil {
 			set.Close()
 			return fmt.Errorf("set the list key of incident %s: %w", k.id, err)
 		}
@@ -112,8 +124,11 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		`DROP INDEX incidents_date`,
 		`DROP INDEX incidents_situation_date`,
 		`DROP INDEX incidents_status_date`,
+		`DROP INDEX incidents_case_date`,
 		`CREATE INDEX incidents_situation_list ON incidents (situation_id, list_key)`,
 		`CREATE INDEX incidents_status_list ON incidents (status, list_key)`,
+		`CREATE INDEX incidents_case_list ON incidents (case_id, list_key)`,
+		`CREATE INDEX incidents_span ON incidents (span_days)`,
 		`CREATE INDEX incidents_situation_title ON incidents (situation_id, title, id)`,
 	}
 	if d == db.Postgres {

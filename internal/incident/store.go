@@ -45,15 +45,15 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
-		db.NullIfEmpty(in.CaseID), key, searchDocument(in)}
+		db.NullIfEmpty(in.CaseID), key, spanDays(in.Date), searchDocument(in)}
 	const insert = `INSERT INTO incidents (id, title, summary, situation_id, place_name, place_admin_area,
 		place_country, latitude, longitude, location_precision, date_start, date_end, date_precision, context,
-		status, version, created_at, created_by, updated_at, updated_by, case_id, list_key`
-	const values = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`
+		status, version, created_at, created_by, updated_at, updated_by, case_id, list_key, span_days`
+	const values = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23`
 	if tx.Dialect() == db.Postgres {
-		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $23))`, args...)
+		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $24))`, args...)
 	} else {
-		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:22]...)
+		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:23]...)
 		if err == nil && !bulkLoad(ctx) {
 			err = indexSQLite(ctx, tx, key, in)
 		}
@@ -101,14 +101,14 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		args := []any{in.Title, in.Summary, db.NullIfEmpty(in.SituationID), in.Place.Name, in.Place.AdminArea,
 			in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 			in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
-			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read, db.NullIfEmpty(in.CaseID)}
+			in.Version, db.FormatTime(in.UpdatedAt), in.UpdatedBy, in.ID, read, db.NullIfEmpty(in.CaseID), spanDays(in.Date)}
 		update := `UPDATE incidents SET title = $1, summary = $2, situation_id = $3, place_name = $4,
 			place_admin_area = $5, place_country = $6, latitude = $7, longitude = $8, location_precision = $9,
 			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
-			updated_at = $16, updated_by = $17, case_id = $20`
+			updated_at = $16, updated_by = $17, case_id = $20, span_days = $21`
 		update += ` WHERE id = $18 AND version = $19`
 		if tx.Dialect() == db.Postgres {
-			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $21) WHERE`, 1)
+			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $22) WHERE`, 1)
 			args = append(args, searchDocument(in))
 		}
 		if err := record.UpdateRow(ctx, tx, "incidents", &in.Meta, update+` RETURNING created_at, created_by`, args...); err != nil {
