@@ -31,6 +31,9 @@ func (refusals) Refuse(w http.ResponseWriter, r *http.Request, why authz.Refusal
 			Detail: "Your role" + role + " does not include the permission " + strings.Join(names, " and ") + "."})
 	case authz.PasswordChangeRequired:
 		writeProblem(w, r, passwordChangeRequired())
+	case authz.SessionRequired:
+		writeProblem(w, r, &problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden,
+			Detail: "An API token may not do this: log in (a browser's session) to create a token."})
 	case authz.NotFound:
 		writeProblem(w, r, &problem{Type: typeNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "No record has this ID."})

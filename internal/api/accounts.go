@@ -38,6 +38,7 @@ func accountRoutes(a *app.App, add func(method, path string, fn handlerFunc)) {
 	add("GET", "/account", ownAccount(a))
 	add("POST", "/account/password", changeOwnPassword(a))
 	add("GET", "/account/tokens", ownTokens(a))
+	add("POST", "/account/tokens", createOwnToken(a))
 	add("POST", "/account/tokens/{id}/revoke", revokeOwnToken(a))
 	add("GET", "/account/sessions", ownSessions(a))
 	add("POST", "/account/sessions/{id}/revoke", revokeOwnSession(a))
@@ -447,37 +448,64 @@ type tokenCreated struct {
 
 func createToken(a *app.App) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		var in tokenCreate
-		if _, err := readJSON(w, r, &in, bodyRules{}); err != nil {
-			return err
-		}
-		maxDays := int(account.MaxTokenLifetime / (24 * time.Hour))
-		var errs record.Errors
-		if in.ExpiresInDays == 0 {
-			in.ExpiresInDays = DefaultTokenDays
-		} else if in.ExpiresInDays < 1 || in.ExpiresInDays > maxDays {
-			errs.Add("expires_in_days", "out_of_range", "must be between 1 and %d", maxDays)
-		}
-		if in.Role != "" && !in.Role.Valid() {
-			record.OneOf(&errs, "role", in.Role, account.Roles)
-		}
-		if len(errs) > 0 {
-			return invalid(errs)
-		}
-		u, err := pathUser(a, r, "id")
-		if err != nil {
-			return err
-		}
-		secret, tok, err := a.Accounts.CreateToken(r.Context(), u.ID, in.Role, in.Name, time.Duration(in.ExpiresInDays)*24*time.Hour)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		return writeJSON(w, http.StatusCreated, tokenCreated{tokenView: viewToken(*tok, time.Now()), Secret: secret})
+		return issueToken(w, r, a, func() (string, error) {
+			u, err := pathUser(a, r, "id")
+			if err != nil {
+				return "", err
+			}
+			return u.ID, nil
+		})
 	}
+}
+
+// createOwnToken issues a token acting as the caller, scoped no wider than
+// their role (the store refuses a wider one). The access table lets only a
+// browser's session ask: a token may not mint its own successor.
+func createOwnToken(a *app.App) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return issueToken(w, r, a, func() (string, error) {
+			p, err := caller(r)
+			if err != nil {
+				return "", err
+			}
+			return p.User.ID, nil
+		})
+	}
+}
+
+// issueToken reads a tokenCreate and issues the token for the user whose
+// ID user finds, answering its secret once.
+func issueToken(w http.ResponseWriter, r *http.Request, a *app.App, user func() (string, error)) error {
+	if err := newQuery(r).err(); err != nil {
+		return err
+	}
+	var in tokenCreate
+	if _, err := readJSON(w, r, &in, bodyRules{}); err != nil {
+		return err
+	}
+	maxDays := int(account.MaxTokenLifetime / (24 * time.Hour))
+	var errs record.Errors
+	if in.ExpiresInDays == 0 {
+		in.ExpiresInDays = DefaultTokenDays
+	} else if in.ExpiresInDays < 1 || in.ExpiresInDays > maxDays {
+		errs.Add("expires_in_days", "out_of_range", "must be between 1 and %d", maxDays)
+	}
+	if in.Role != "" && !in.Role.Valid() {
+		record.OneOf(&errs, "role", in.Role, account.Roles)
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	userID, err := user()
+	if err != nil {
+		return err
+	}
+	secret, tok, err := a.Accounts.CreateToken(r.Context(), userID, in.Role, in.Name, time.Duration(in.ExpiresInDays)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, tokenCreated{tokenView: viewToken(*tok, time.Now()), Secret: secret})
 }
 
 func revokeToken(a *app.App) handlerFunc {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dossier-org/dossier/internal/account"
@@ -191,5 +192,48 @@ func TestPasswordChangeDueAPI(t *testing.T) {
 	kofi.get("/api/v1/incidents").expect(t, http.StatusOK)
 	if n := countAccountEvents(t, a, account.PasswordChangeRequired); n != 2 {
 		t.Errorf("%d password.must_change entries, want 2", n)
+	}
+}
+
+// A user creates tokens for their own scripts from a browser's session,
+// never wider than their role; a token may not mint another.
+func TestCreateOwnTokenAPI(t *testing.T) {
+	a := app.New(dbtest.SQLite(t))
+	ctx := record.WithActor(context.Background(), "cli:test")
+	home, err := a.Accounts.CreateCase(ctx, "Headquarters", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byToken := guardedClient(t, a, account.Analyst, home)
+	p := byToken.post("/api/v1/account/tokens", map[string]any{"name": "successor"}).expect(t, http.StatusForbidden).problem(t)
+	if p.Type != typeForbidden || !strings.Contains(p.Detail, "An API token may not") {
+		t.Errorf("a token minting a token: %+v", p)
+	}
+	login, err := a.Accounts.Login(ctx, "analyst", "a long password analyst", "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySession := &client{t: t, a: a, h: byToken.h, authenticate: credentials,
+		headers: []string{"Cookie", "__Host-dossier_session=" + login.Token}}
+
+	p = bySession.post("/api/v1/account/tokens", map[string]any{"role": "investigator"}).expect(t, http.StatusUnprocessableEntity).problem(t)
+	if got := fieldCodes(p); !slices.Equal(got, []string{"role:too_wide"}) {
+		t.Errorf("a token wider than its user: %v", got)
+	}
+	var tok tokenCreatedBody
+	res := bySession.post("/api/v1/account/tokens", map[string]any{"name": "my export", "role": "advocate", "expires_in_days": 7}).
+		expect(t, http.StatusCreated)
+	res.decode(t, &tok)
+	if tok.UserName != "analyst" || tok.Role != account.Advocate || tok.CreatedBy != "user:analyst" || res.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("own token %+v", tok)
+	}
+	pr, err := a.Accounts.AuthenticateToken(ctx, tok.Secret)
+	if err != nil || pr.User.Name != "analyst" || pr.Can(account.ReadRecords) || !pr.Can(account.ReadAggregates) {
+		t.Errorf("the token acts as %+v, %v", pr, err)
+	}
+	var list tokenList
+	bySession.get("/api/v1/account/tokens").expect(t, http.StatusOK).decode(t, &list)
+	if len(list.Tokens) != 2 {
+		t.Errorf("own tokens %+v", list)
 	}
 }

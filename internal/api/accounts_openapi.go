@@ -267,6 +267,10 @@ func accountPaths(paths obj) {
 	paths["/account/tokens"] = obj{
 		"get": op("listOwnTokens", "List the caller's own API tokens, never their secrets.",
 			obj{"200": jsonResponse("The tokens.", "TokenList", nil)}, 400),
+		"post": withDesc(withBody(op("createOwnToken", "Create an API token acting as the caller; its secret is answered once.",
+			obj{"201": jsonResponse("The token and its secret.", "TokenCreated", nil)}, 400, 413, 415, 422), "TokenCreate"),
+			"Scoped to the caller's role, or a narrower one (a wider one is refused with 422, code too_wide). Only a browser's "+
+				"session may ask: an API token is refused, so that a stolen token cannot mint itself a successor."),
 	}
 	paths["/account/tokens/{id}/revoke"] = obj{
 		"parameters": []any{pathID("token")},

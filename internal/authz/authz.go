@@ -47,6 +47,10 @@ type Rule struct {
 	// (account.Principal.PasswordChangeDue): the routes that replace it.
 	// Every other route refuses such a caller until then.
 	DuringPasswordChange bool
+	// SessionOnly refuses API tokens: the route is for a person logged in
+	// with a browser (creating a token: a stolen token must not be able
+	// to mint itself a successor).
+	SessionOnly bool
 }
 
 // RecordKind is a kind of record that belongs to cases.
@@ -69,6 +73,8 @@ func (r Rule) Describe() string {
 		return "public"
 	case len(r.Permissions) == 0 && r.DuringPasswordChange:
 		return "logged in, even before replacing a generated password"
+	case len(r.Permissions) == 0 && r.SessionOnly:
+		return "logged in with a browser's session (not an API token)"
 	case len(r.Permissions) == 0:
 		return "logged in"
 	}
@@ -99,6 +105,9 @@ const (
 	// PasswordChangeRequired: the caller must choose a new password
 	// before anything else.
 	PasswordChangeRequired
+	// SessionRequired: an API token asked for what needs a browser's
+	// session.
+	SessionRequired
 )
 
 // Face answers a refused request the way its interface does: the API with
@@ -178,6 +187,10 @@ func (g *Guard) Wrap(face Face, pattern string, h http.Handler) http.Handler {
 		}
 		if p.PasswordChangeDue && !rule.DuringPasswordChange {
 			face.Refuse(w, r, PasswordChangeRequired, nil)
+			return
+		}
+		if rule.SessionOnly && p.TokenID != "" {
+			face.Refuse(w, r, SessionRequired, nil)
 			return
 		}
 		var missing []account.Permission

@@ -81,6 +81,8 @@ type expect struct {
 	// inCase: the route is about an incident or evidence item, which must be
 	// in one of the caller's cases, else 404.
 	inCase bool
+	// sessionOnly: API tokens are refused (403), whatever their role.
+	sessionOnly bool
 }
 
 func only(roles ...[]account.Role) expect {
@@ -93,6 +95,7 @@ func only(roles ...[]account.Role) expect {
 
 func (e expect) inCases() expect          { e.inCase = true; return e }
 func (e expect) seeingIdentities() expect { e.identities = true; return e }
+func (e expect) bySessionOnly() expect    { e.sessionOnly = true; return e }
 
 var (
 	anyone   = expect{anyone: true}
@@ -165,6 +168,7 @@ var expectations = map[string]expect{
 	"GET /api/v1/account":                       loggedIn,
 	"POST /api/v1/account/password":             loggedIn,
 	"GET /api/v1/account/tokens":                loggedIn,
+	"POST /api/v1/account/tokens":               loggedIn.bySessionOnly(),
 	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
 	"GET /api/v1/account/sessions":              loggedIn,
 	"POST /api/v1/account/sessions/{id}/revoke": loggedIn,
@@ -220,7 +224,7 @@ var expectations = map[string]expect{
 	"GET /account":                       loggedIn,
 	"GET /account/password":              loggedIn,
 	"POST /account/password":             loggedIn,
-	"POST /account/tokens":               loggedIn,
+	"POST /account/tokens":               loggedIn.bySessionOnly(),
 	"POST /account/tokens/{id}/revoke":   loggedIn,
 	"POST /account/sessions/{id}/revoke": loggedIn,
 	"GET /{$}":                           loggedIn,
@@ -658,7 +662,8 @@ func TestAccessMatrix(t *testing.T) {
 						t.Errorf("%s: %d %s, want it refused for want of a login", where, got.status, got.location)
 					}
 				default:
-					allowed := slices.Contains(want.roles, c.role) && (!want.identities || (c.sessionOK && c.bearer == ""))
+					allowed := slices.Contains(want.roles, c.role) && (!want.identities || (c.sessionOK && c.bearer == "")) &&
+						(!want.sessionOnly || c.bearer == "")
 					// The records of the first case, or of the other.
 					reached := outside != c.inCaseA
 					switch {

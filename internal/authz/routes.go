@@ -32,6 +32,9 @@ func (r Rule) on(kind RecordKind) Rule { r.Record = kind; return r }
 // replace a generated password — the routes that replace it.
 func (r Rule) evenBeforePasswordChange() Rule { r.DuringPasswordChange = true; return r }
 
+// bySessionOnly: the route refuses API tokens.
+func (r Rule) bySessionOnly() Rule { r.SessionOnly = true; return r }
+
 var (
 	readRecords    = need(account.ReadRecords)
 	writeRecords   = need(account.WriteRecords)
@@ -123,6 +126,7 @@ var table = map[string]Rule{
 	"GET /api/v1/account":                       loggedIn.evenBeforePasswordChange(), // says whether a change is due
 	"POST /api/v1/account/password":             loggedIn.evenBeforePasswordChange(),
 	"GET /api/v1/account/tokens":                loggedIn,
+	"POST /api/v1/account/tokens":               loggedIn.bySessionOnly(), // no wider than the caller's role
 	"POST /api/v1/account/tokens/{id}/revoke":   loggedIn,
 	"GET /api/v1/account/sessions":              loggedIn,
 	"POST /api/v1/account/sessions/{id}/revoke": loggedIn,
@@ -186,7 +190,7 @@ var table = map[string]Rule{
 	"GET /account":                          loggedIn, // the caller's own tokens and sessions, as the API's
 	"GET /account/password":                 loggedIn.evenBeforePasswordChange(),
 	"POST /account/password":                loggedIn.evenBeforePasswordChange(),
-	"POST /account/tokens":                  loggedIn, // scoped no wider than the caller's role
+	"POST /account/tokens":                  loggedIn.bySessionOnly(), // scoped no wider than the caller's role
 	"POST /account/tokens/{id}/revoke":      loggedIn,
 	"POST /account/sessions/{id}/revoke":    loggedIn,
 	"GET /{$}":                              loggedIn, // to the first section the caller may use
