@@ -329,6 +329,7 @@ var expectations = map[string]expect{
 	"/uploads/":                       only(writers),
 	"GET /evidence/{id}":              only(readers).inCases(),
 	"POST /evidence/{id}/custody":     only(writers).inCases(),
+	"POST /evidence/{id}/survivor":    only(writers).inCases(),
 	"GET /evidence/{id}/custody":      only(readers).inCases(),
 	"GET /evidence/{id}/custody.csv":  only(readers).inCases(),
 	"GET /evidence/{id}/custody.html": only(readers).inCases(),

@@ -295,6 +295,7 @@ var table = map[string]Rule{
 	"/uploads/":                       manageEvidence, // resumable uploads (tus): every method
 	"GET /evidence/{id}":              readEvidence.on(Evidence),
 	"POST /evidence/{id}/custody":     manageEvidence.on(Evidence),
+	"POST /evidence/{id}/survivor":    manageEvidence.on(Evidence), // seals the files again: tying needs to reach the survivor, untying the grant (the store checks)
 	"GET /evidence/{id}/custody":      readEvidence.on(Evidence),
 	"GET /evidence/{id}/custody.csv":  readEvidence.on(Evidence),
 	"GET /evidence/{id}/custody.html": readEvidence.on(Evidence),

@@ -312,3 +312,27 @@ func TestExtractVideo(t *testing.T) {
 		t.Errorf("without ffprobe: %+v", ex.extracted)
 	}
 }
+
+// TestForSurvivor: of a survivor's file, only the media's shape is kept;
+// when and where it was made, and with what, is dropped and said to be.
+func TestForSurvivor(t *testing.T) {
+	var ex Extracted
+	if err := readEXIF(bytes.NewReader(photo(t, 40, 20, 6)), &ex); err != nil {
+		t.Fatal(err)
+	}
+	ex.Width, ex.Height = 40, 20
+	kept := ex.forSurvivor()
+	if kept.Make != "" || kept.Model != "" || kept.Software != "" || kept.CapturedAt != "" || kept.Latitude != nil ||
+		kept.Longitude != nil || kept.Tags != nil || !kept.Withheld {
+		t.Errorf("identifying metadata kept: %+v", kept)
+	}
+	if kept.Width != 40 || kept.Height != 20 || kept.Orientation != 6 || kept.Tool != ex.Tool {
+		t.Errorf("the media's shape lost: %+v", kept)
+	}
+	if shape := (&Extracted{Tool: "ffprobe", Duration: 12.5, Format: "mp4"}).forSurvivor(); shape.Withheld || shape.Duration != 12.5 {
+		t.Errorf("nothing to withhold, yet: %+v", shape)
+	}
+	if (*Extracted)(nil).forSurvivor() != nil {
+		t.Error("nothing extracted became something")
+	}
+}

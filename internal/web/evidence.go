@@ -37,6 +37,8 @@ const maxUpload = 100_000_000_000
 func init() {
 	flashes["custody_added"] = "flash.custody_added"
 	flashes["uploaded"] = "flash.uploaded"
+	flashes["survivor_tied"] = "flash.evidence_survivor_tied"
+	flashes["survivor_untied"] = "flash.evidence_survivor_untied"
 }
 
 // openEvidence sets up the evidence pages when the Dossier has an evidence
@@ -85,6 +87,7 @@ func (h *handler) evidenceRoutes(mux *router) {
 	mux.HandleFunc("GET /evidence/{id}/custody.html", h.custodyHTML)
 	mux.HandleFunc("GET /evidence/{id}/content", h.evidenceContent)
 	mux.HandleFunc("GET /evidence/{id}/thumbnail", h.evidenceThumbnail)
+	mux.HandleFunc("POST /evidence/{id}/survivor", h.evidenceSurvivor)
 }
 
 // evidenceLabels names evidence values in the interface language; pages
@@ -307,6 +310,25 @@ type evidencePage struct {
 	Form      custodyForm
 	Errors    formErrors
 	Kinds     []option
+	// ShreddedOn is the day the file was destroyed, in the language.
+	ShreddedOn string
+	// Closed is the catalog key saying why the file cannot be opened here
+	// ("" when it can): destroyed at the survivor's request, or theirs
+	// and the viewer may not see identities.
+	Closed string
+	// Survivor is the survivor the file identifies, as far as the viewer
+	// reaches them; Survivors, whom it may be tied to.
+	Survivor       *survivorRef
+	Survivors      []option
+	CanUntie       bool
+	SurvivorErrors formErrors
+}
+
+// survivorRef names the survivor an item's file identifies.
+type survivorRef struct {
+	ID, Code string
+	Reached  bool // within the viewer's cases: the code is shown, with a link
+	Erased   bool
 }
 
 func (h *handler) evidenceShow(w http.ResponseWriter, r *http.Request) {
@@ -316,6 +338,12 @@ func (h *handler) evidenceShow(w http.ResponseWriter, r *http.Request) {
 
 // renderEvidence shows an item's page, with the custody form as given.
 func (h *handler) renderEvidence(w http.ResponseWriter, r *http.Request, status int, form custodyForm, errs formErrors) {
+	h.renderEvidenceWith(w, r, status, form, errs, formErrors{})
+}
+
+// renderEvidenceWith shows an item's page with the custody form and the
+// survivor form as given.
+func (h *handler) renderEvidenceWith(w http.ResponseWriter, r *http.Request, status int, form custodyForm, errs, survivorErrs formErrors) {
 	id, ok := recordID(r)
 	if !ok {
 		h.notFound(w, r)
@@ -334,6 +362,12 @@ func (h *handler) renderEvidence(w http.ResponseWriter, r *http.Request, status 
 	x := h.evidenceLabels(r)
 	data := &evidencePage{L: x, It: it, Viewer: viewerFor(it.MediaType), Show: r.URL.Query().Get("view") == "1",
 		Incidents: map[string]*incident.Incident{}, Acts: map[string]*actRef{}, Custody: events, Form: form, Errors: errs}
+	data.SurvivorErrors = survivorErrs
+	data.ShreddedOn = formatDay(x.l, it.ShreddedAt)
+	if err := h.evidenceSurvivorData(r, data); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, k := range evidence.EventKinds {
 		// Dossier records its own receipts, reads and exports; by hand
 		// come the events that happen outside it.
@@ -361,6 +395,43 @@ func (h *handler) renderEvidence(w http.ResponseWriter, r *http.Request, status 
 	h.render(w, r, status, "evidence_show", "evidence", data)
 }
 
+// closedKey is the catalog key saying why an item's file cannot be opened
+// by the asker, or "".
+func closedKey(ctx context.Context, it *evidence.Item) string {
+	switch err := evidence.MayOpen(ctx, it); {
+	case errors.Is(err, evidence.ErrShredded):
+		return "evidence.survivor.shredded"
+	case errors.Is(err, evidence.ErrIdentities):
+		return "evidence.survivor.closed"
+	}
+	return ""
+}
+
+// refuseFile answers a request for a file the asker may not have: 410 for
+// a file destroyed at the survivor's request, 403 for a survivor's file
+// without the see-identities grant. It reports whether it answered.
+func (h *handler) refuseFile(w http.ResponseWriter, r *http.Request, it *evidence.Item) bool {
+	key := closedKey(r.Context(), it)
+	if key == "" {
+		return false
+	}
+	status := http.StatusForbidden
+	if it.Shredded() {
+		status = http.StatusGone
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, h.localizer(r).T(key, "date", formatDay(h.localizer(r), it.ShreddedAt)), status)
+	return true
+}
+
+// formatDay writes the day of t in the interface language ("" for none).
+func formatDay(l *localizer, t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return l.Day(t.UTC().Format("2006-01-02"))
+}
+
 // evidenceContent serves an item's content, recording the read in its
 // chain of custody. A whole read is hashed as it is sent and recorded with
 // that hash; partial reads (a video player's range requests) are recorded
@@ -375,6 +446,9 @@ func (h *handler) evidenceContent(w http.ResponseWriter, r *http.Request) {
 	it, err := h.evidence.Get(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if h.refuseFile(w, r, it) {
 		return
 	}
 	download := r.URL.Query().Get("download") == "1"
@@ -443,6 +517,9 @@ func (h *handler) evidenceThumbnail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, obj, err := h.evidence.Thumbnail(r.Context(), id)
+	if it != nil && h.refuseFile(w, r, it) {
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

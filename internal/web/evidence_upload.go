@@ -19,6 +19,7 @@ import (
 type evidenceNewPage struct {
 	base
 	Incident   *incident.Incident // the incident the evidence is for, when the page was opened from one
+	Survivors  []option           // the survivors the files may identify, within reach
 	Types      []option
 	Categories []option
 	Form       map[string]string // values, by metadata key
@@ -38,7 +39,7 @@ var evidenceFieldLabels = map[string]string{
 	"capture_device": "evidence.field.capture_device", "capture_at": "evidence.field.capture_date",
 	"url": "evidence.field.open_source.url", "url_captured_at": "evidence.field.open_source.captured_at",
 	"url_tool": "evidence.field.open_source.tool", "url_tool_version": "evidence.field.open_source.tool_version",
-	"url_hash": "evidence.field.open_source.hash",
+	"url_hash": "evidence.field.open_source.hash", "survivor": "evidence.field.survivor",
 }
 
 // evidenceInput names the form field that shows an error about an item's
@@ -49,7 +50,7 @@ func evidenceInput(field string) string {
 		"capture.at": "capture_date", "capture.latitude": "capture_place", "capture.longitude": "capture_place",
 		"open_source": "url", "open_source.url": "url", "open_source.captured_at": "url_captured_at",
 		"open_source.tool": "url_tool", "open_source.tool_version": "url_tool_version", "open_source.hash": "url_hash",
-		"sha256": "file", "filename": "file",
+		"sha256": "file", "filename": "file", "survivor_id": "survivor",
 	}
 	if in, ok := renames[field]; ok {
 		return in
@@ -87,7 +88,8 @@ func fieldErrors(l *localizer, errs record.Errors, input func(string) string, la
 }
 
 func (h *handler) evidenceNew(w http.ResponseWriter, r *http.Request) {
-	form := map[string]string{"incident": strings.TrimSpace(r.URL.Query().Get("incident"))}
+	form := map[string]string{"incident": strings.TrimSpace(r.URL.Query().Get("incident")),
+		"survivor": strings.TrimSpace(r.URL.Query().Get("survivor"))}
 	var errs record.Errors
 	if id := form["incident"]; id != "" {
 		if !record.ValidID(id) {
@@ -114,6 +116,12 @@ func (h *handler) renderEvidenceNew(w http.ResponseWriter, r *http.Request, stat
 	for _, c := range strings.Split(form["categories"], ",") {
 		data.Checked[c] = true
 	}
+	survivors, err := h.survivorOptions(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	data.Survivors = survivors
 	if id := form["incident"]; record.ValidID(id) && data.Errors.For("incident") == "" {
 		in, err := h.app.Incidents.Get(r.Context(), id)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
