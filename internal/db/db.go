@@ -395,6 +395,17 @@ func (t *Tx) Queue(ctx context.Context, name string, max int, flush func(ctx con
 	return nil
 }
 
+// FlushQueue writes the rows waiting in the named queue now, for a reader
+// in the same transaction that needs them all.
+func (t *Tx) FlushQueue(ctx context.Context, name string) error {
+	for _, q := range t.queues {
+		if q.name == name {
+			return t.flushQueue(ctx, q)
+		}
+	}
+	return nil
+}
+
 func (t *Tx) flushQueue(ctx context.Context, q *queue) error {
 	if len(q.rows) == 0 {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -113,17 +114,18 @@ func buildFacets(ctx context.Context, exec execFunc, where string, args ...any) 
 	return nil
 }
 
-// writeFacets replaces the facet rows of one incident.
-func writeFacets(ctx context.Context, tx *db.Tx, id string, oldKey int64) error {
+// writeFacets replaces the facet rows of one incident; in a bulk load it
+// stages them instead (bulkLoad.stage).
+func writeFacets(ctx context.Context, tx *db.Tx, in *Incident, key, oldKey int64) error {
 	if oldKey != 0 {
 		if err := deleteFacets(ctx, tx, `list_key = $1`, oldKey); err != nil {
 			return err
 		}
 	}
-	if bulkLoad(ctx) {
-		return nil
+	if b := bulkLoadOf(ctx); b != nil {
+		return b.stage(ctx, tx, in, key)
 	}
-	return buildFacets(ctx, tx.Exec, `a.incident_id = $1`, id)
+	return buildFacets(ctx, tx.Exec, `a.incident_id = $1`, in.ID)
 }
 
 func deleteFacets(ctx context.Context, tx *db.Tx, where string, args ...any) error {
@@ -135,21 +137,142 @@ func deleteFacets(ctx context.Context, tx *db.Tx, where string, args ...any) err
 	return nil
 }
 
+// bulkLoad is the state of a load into an empty store. Its incidents skip
+// their full-text rows, and their facet rows are staged, as Go has them, in
+// a temporary table with no index; FinishBulkLoad then writes both in key
+// order. Joining a million incidents' acts and perpetrators back by ID
+// costs far more, and inserting in key order keeps each index write
+// sequential.
+type bulkLoad struct {
+	// lineage is each party with its parents, read once: a party does not
+	// move during a load.
+	lineage map[string][]string
+}
+
 type bulkLoadKey struct{}
 
-// BulkLoad marks a load into an empty store: incidents inserted under the
-// returned context skip their per-act rows and their full-text index rows,
-// and the loader calls FinishBulkLoad once at the end, which writes both in
-// list-key order, far cheaper than a few statements per incident.
-func BulkLoad(ctx context.Context) context.Context { return context.WithValue(ctx, bulkLoadKey{}, true) }
+func bulkLoadOf(ctx context.Context) *bulkLoad {
+	b, _ := ctx.Value(bulkLoadKey{}).(*bulkLoad)
+	return b
+}
 
-func bulkLoad(ctx context.Context) bool { v, _ := ctx.Value(bulkLoadKey{}).(bool); return v }
+const stagingColumns = `party_id, list_key, act_seq, violation, age_group, situation_id, status, case_id, date_end`
+
+// BeginBulkLoad starts a load into an empty store; incidents inserted
+// under the returned context are indexed by FinishBulkLoad, in the same
+// transaction.
+func BeginBulkLoad(ctx context.Context, tx *db.Tx) (context.Context, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE facets_staging (party_id TEXT NOT NULL, list_key BIGINT NOT NULL,
+		act_seq INTEGER NOT NULL, violation TEXT NOT NULL, age_group TEXT NOT NULL, situation_id TEXT, status TEXT NOT NULL,
+		case_id TEXT, date_end TEXT NOT NULL)`); err != nil {
+		return ctx, fmt.Errorf("stage the list's per-act rows: %w", err)
+	}
+	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]string{}}), nil
+}
+
+// stage queues the facet rows of one incident: party "" for the act
+// itself, then each party behind it and their parents, once each.
+func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64) error {
+	for i, a := range in.Acts {
+		parties := []string{""}
+		for _, p := range a.Perpetrators {
+			if p.PartyID == "" {
+				continue
+			}
+			lineage, err := b.lineageOf(ctx, tx, p.PartyID)
+			if err != nil {
+				return err
+			}
+			for _, id := range lineage {
+				if !slices.Contains(parties, id) {
+					parties = append(parties, id)
+				}
+			}
+		}
+		violations := []ViolationType{a.ViolationType}
+		if f := a.ViolationType.Family(); f != a.ViolationType {
+			violations = append(violations, f)
+		}
+		for _, party := range parties {
+			for _, v := range violations {
+				if err := tx.Queue(ctx, "facets_staging", stagingBatch, writeStaging, party, key, i, string(v),
+					string(a.Victim.AgeGroup), db.NullIfEmpty(in.SituationID), string(in.Status),
+					db.NullIfEmpty(in.CaseID), in.Date.End); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (b *bulkLoad) lineageOf(ctx context.Context, tx *db.Tx, partyID string) ([]string, error) {
+	if l, ok := b.lineage[partyID]; ok {
+		return l, nil
+	}
+	rows, err := tx.Query(ctx, `WITH RECURSIVE up (id) AS (SELECT id FROM parties WHERE id = $1
+		UNION SELECT p.parent_id FROM parties p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL) SELECT id FROM up`, partyID)
+	if err != nil {
+		return nil, fmt.Errorf("read the parents of party %s: %w", partyID, err)
+	}
+	defer rows.Close()
+	var lineage []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		lineage = append(lineage, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	b.lineage[partyID] = lineage
+	return lineage, nil
+}
+
+const stagingBatch = 256
+
+func writeStaging(ctx context.Context, tx *db.Tx, rows [][]any) error {
+	args := make([]any, 0, len(rows)*9)
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO facets_staging (`+stagingColumns+`) VALUES `+db.ValuesList(len(rows), 9), args...); err != nil {
+		return fmt.Errorf("stage the list's per-act rows: %w", err)
+	}
+	return nil
+}
 
 // FinishBulkLoad writes the per-act rows and the full-text index of every
-// incident after a load made under BulkLoad.
+// incident after a load begun with BeginBulkLoad, in list-key order, and
+// builds the per-act indexes once afterwards.
 func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
-	if err := buildFacets(ctx, tx.Exec, ""); err != nil {
+	if err := tx.FlushQueue(ctx, "facets_staging"); err != nil {
 		return err
+	}
+	indexes := facetIndexes(tx.Dialect())
+	for _, ddl := range indexes {
+		if _, err := tx.Exec(ctx, `DROP INDEX IF EXISTS `+strings.Fields(ddl)[2]); err != nil {
+			return fmt.Errorf("set the list's indexes aside: %w", err)
+		}
+	}
+	facts := `violation, age_group, situation_id, status, case_id, date_end`
+	for _, q := range []string{
+		`INSERT INTO act_facets (list_key, act_seq, ` + facts + `) SELECT list_key, act_seq, ` + facts +
+			` FROM facets_staging WHERE party_id = '' ORDER BY list_key, act_seq, violation`,
+		`INSERT INTO party_facets (party_id, list_key, act_seq, ` + facts + `) SELECT party_id, list_key, act_seq, ` + facts +
+			` FROM facets_staging WHERE party_id <> '' ORDER BY party_id, list_key, act_seq, violation`,
+		`DROP TABLE facets_staging`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("write the list's per-act rows: %w", err)
+		}
+	}
+	for _, ddl := range indexes {
+		if _, err := tx.Exec(ctx, ddl); err != nil {
+			return fmt.Errorf("build the list's indexes: %w", err)
+		}
 	}
 	if tx.Dialect() == db.SQLite {
 		return indexSearch(ctx, tx.Query, tx.Exec)

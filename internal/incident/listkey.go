@@ -125,9 +125,11 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		`DROP INDEX incidents_situation_date`,
 		`DROP INDEX incidents_status_date`,
 		`DROP INDEX incidents_case_date`,
-		`CREATE INDEX incidents_situation_list ON incidents (situation_id, list_key)`,
-		`CREATE INDEX incidents_status_list ON incidents (status, list_key)`,
-		`CREATE INDEX incidents_case_list ON incidents (case_id, list_key)`,
+		// The case and the end date ride along, so that a walk checks a
+		// reader's cases and a "from" date without reading the incident.
+		`CREATE INDEX incidents_situation_list ON incidents (situation_id, list_key, case_id, date_end)`,
+		`CREATE INDEX incidents_status_list ON incidents (status, list_key, case_id, date_end)`,
+		`CREATE INDEX incidents_case_list ON incidents (case_id, list_key, date_end)`,
 		`CREATE INDEX incidents_span ON incidents (span_days)`,
 		`CREATE INDEX incidents_situation_title ON incidents (situation_id, title, id)`,
 	}

@@ -54,7 +54,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $24))`, args...)
 	} else {
 		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:23]...)
-		if err == nil && !bulkLoad(ctx) {
+		if err == nil && bulkLoadOf(ctx) == nil {
 			err = indexSQLite(ctx, tx, key, in)
 		}
 	}
@@ -67,7 +67,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 	if err := writeChildren(ctx, tx, in); err != nil {
 		return err
 	}
-	if err := writeFacets(ctx, tx, in.ID, 0); err != nil {
+	if err := writeFacets(ctx, tx, in, key, 0); err != nil {
 		return err
 	}
 	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in, nil)
@@ -138,7 +138,7 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		if err := writeChildren(ctx, tx, in); err != nil {
 			return err
 		}
-		if err := writeFacets(ctx, tx, in.ID, oldKey); err != nil {
+		if err := writeFacets(ctx, tx, in, key, oldKey); err != nil {
 			return err
 		}
 		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)

@@ -61,8 +61,7 @@ type importer struct {
 }
 
 // bulkTables are the tables a large import fills.
-var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions", "audit_log",
-	"act_facets", "party_facets"}
+var bulkTables = []string{"incidents", "acts", "act_perpetrators", "information_links", "revisions", "audit_log"}
 
 // errRollback makes db.Write roll back an import that must not be committed.
 var errRollback = errors.New("import rejected")
@@ -91,7 +90,10 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 		// per-act rows and full-text index) are built once at the end
 		// rather than kept up to date row by row.
 		if empty {
-			im.ctx = incident.BulkLoad(ctx)
+			var err error
+			if im.ctx, err = incident.BeginBulkLoad(ctx, tx); err != nil {
+				return err
+			}
 			load = func(load func() error) func() error {
 				return func() error {
 					return tx.WithoutIndexes(ctx, bulkTables, func() error {
