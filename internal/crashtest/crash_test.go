@@ -155,6 +155,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 // investigator's.
 func investigatorToken(t *testing.T, dataDir, dbURL string) (token, incidentID string) {
 	t.Helper()
+	input := ""
 	run := func(args ...string) string {
 		t.Helper()
 		all := []string{"--data", dataDir}
@@ -162,13 +163,17 @@ func investigatorToken(t *testing.T, dataDir, dbURL string) (token, incidentID s
 			all = append(all, "--db", dbURL)
 		}
 		var out, errs bytes.Buffer
-		if code := cli.Main(append(all, args...), strings.NewReader(""), &out, &errs); code != 0 {
+		if code := cli.Main(append(all, args...), strings.NewReader(input), &out, &errs); code != 0 {
 			t.Fatalf("dossier %v: exit %d\n%s", args, code, errs.String())
 		}
 		return out.String()
 	}
 	run("user", "add", "admin", "--role", "administrator")
-	run("user", "add", "ines", "--role", "investigator")
+	// A password of her own: one generated for her would have to be
+	// changed before her token may do anything.
+	input = "a long passphrase for the crash test\n"
+	run("user", "add", "ines", "--role", "investigator", "--password-stdin")
+	input = ""
 	run("user", "join", "ines", "Crash test", "--new")
 	var in struct {
 		ID string `json:"id"`
