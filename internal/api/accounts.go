@@ -82,6 +82,36 @@ func pathCase(a *app.App, r *http.Request) (*account.Case, error) {
 	return c, err
 }
 
+// aboutUser answers a request about the user of the path's {id} that takes
+// no query parameters and no body.
+func aboutUser(a *app.App, fn func(w http.ResponseWriter, r *http.Request, u *account.User) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := newQuery(r).err(); err != nil {
+			return err
+		}
+		u, err := pathUser(a, r, "id")
+		if err != nil {
+			return err
+		}
+		return fn(w, r, u)
+	}
+}
+
+// asCaller answers a self-service request that takes no query parameters
+// and no body.
+func asCaller(fn func(w http.ResponseWriter, r *http.Request, p *account.Principal) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := newQuery(r).err(); err != nil {
+			return err
+		}
+		p, err := caller(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, p)
+	}
+}
+
 type userList struct {
 	Users []account.User `json:"users"`
 }
@@ -157,20 +187,21 @@ type userDetail struct {
 	ActiveTokens      int            `json:"active_tokens"`
 }
 
-func loadUser(r *http.Request, a *app.App, u *account.User) (userDetail, error) {
+// writeUser answers the user's userDetail.
+func writeUser(w http.ResponseWriter, r *http.Request, a *app.App, u *account.User) error {
 	h := userDetail{User: *u}
 	ctx := r.Context()
 	cases, err := a.Accounts.CasesOf(ctx, u.ID)
 	if err != nil {
-		return h, err
+		return err
 	}
 	h.Cases = orEmpty(cases)
 	if h.RecoveryCodesLeft, err = a.Accounts.RecoveryCodesLeft(ctx, u.ID); err != nil {
-		return h, err
+		return err
 	}
 	tokens, err := a.Accounts.Tokens(ctx, u.ID)
 	if err != nil {
-		return h, err
+		return err
 	}
 	now := time.Now()
 	for _, t := range tokens {
@@ -178,24 +209,13 @@ func loadUser(r *http.Request, a *app.App, u *account.User) (userDetail, error) 
 			h.ActiveTokens++
 		}
 	}
-	return h, nil
+	return writeJSON(w, http.StatusOK, h)
 }
 
 func readUser(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		u, err := pathUser(a, r, "id")
-		if err != nil {
-			return err
-		}
-		d, err := loadUser(r, a, u)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
-	}
+	return aboutUser(a, func(w http.ResponseWriter, r *http.Request, u *account.User) error {
+		return writeUser(w, r, a, u)
+	})
 }
 
 // userPatch changes what is given of a user; an absent (or null) field
@@ -268,11 +288,7 @@ func patchUser(a *app.App) handlerFunc {
 				return err
 			}
 		}
-		d, err := loadUser(r, a, u)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
+		return writeUser(w, r, a, u)
 	}
 }
 
@@ -326,42 +342,25 @@ func resetPassword(a *app.App) handlerFunc {
 // "dossier user totp" does, and answers the authenticator URI, the secret
 // and the recovery codes, once.
 func enrolTOTP(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		u, err := pathUser(a, r, "id")
-		if err != nil {
-			return err
-		}
+	return aboutUser(a, func(w http.ResponseWriter, r *http.Request, u *account.User) error {
 		enrol, err := a.Accounts.EnrolTOTP(r.Context(), u.ID)
 		if err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, enrol)
-	}
+	})
 }
 
 // removeTOTP deletes the user's enrolment (and with it the identities
 // grant): they log in with the password alone until enrolled again.
 func removeTOTP(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		u, err := pathUser(a, r, "id")
+	return aboutUser(a, func(w http.ResponseWriter, r *http.Request, u *account.User) error {
+		u, err := a.Accounts.RemoveTOTP(r.Context(), u.ID)
 		if err != nil {
 			return err
 		}
-		if u, err = a.Accounts.RemoveTOTP(r.Context(), u.ID); err != nil {
-			return err
-		}
-		d, err := loadUser(r, a, u)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
-	}
+		return writeUser(w, r, a, u)
+	})
 }
 
 // Token status, as lists show it.
@@ -415,20 +414,13 @@ func listTokens(a *app.App) handlerFunc {
 }
 
 func listUserTokens(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		u, err := pathUser(a, r, "id")
-		if err != nil {
-			return err
-		}
+	return aboutUser(a, func(w http.ResponseWriter, r *http.Request, u *account.User) error {
 		tokens, err := a.Accounts.Tokens(r.Context(), u.ID)
 		if err != nil {
 			return err
 		}
 		return writeTokens(w, tokens)
-	}
+	})
 }
 
 // DefaultTokenDays is how long a token lives when the request does not say.
@@ -551,6 +543,15 @@ func loadCase(r *http.Request, a *app.App, c account.Case) (caseDetail, error) {
 	return d, nil
 }
 
+// writeCase answers the case with its members.
+func writeCase(w http.ResponseWriter, r *http.Request, a *app.App, c account.Case) error {
+	d, err := loadCase(r, a, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
 type caseList struct {
 	Cases []caseDetail `json:"cases"`
 }
@@ -608,11 +609,7 @@ func readCase(a *app.App) handlerFunc {
 		if err != nil {
 			return err
 		}
-		d, err := loadCase(r, a, *c)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
+		return writeCase(w, r, a, *c)
 	}
 }
 
@@ -656,11 +653,7 @@ func addMember(a *app.App) handlerFunc {
 		if err := a.Accounts.AddToCase(r.Context(), u.ID, c.ID); err != nil {
 			return err
 		}
-		d, err := loadCase(r, a, *c)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
+		return writeCase(w, r, a, *c)
 	}
 }
 
@@ -683,11 +676,7 @@ func removeMember(a *app.App) handlerFunc {
 		} else if err != nil {
 			return err
 		}
-		d, err := loadCase(r, a, *c)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, d)
+		return writeCase(w, r, a, *c)
 	}
 }
 
@@ -715,14 +704,7 @@ type ownAccountView struct {
 }
 
 func ownAccount(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		p, err := caller(r)
-		if err != nil {
-			return err
-		}
+	return asCaller(func(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		cases, err := a.Accounts.CasesOf(r.Context(), p.User.ID)
 		if err != nil {
 			return err
@@ -732,35 +714,21 @@ func ownAccount(a *app.App) handlerFunc {
 			out.Via = "token"
 		}
 		return writeJSON(w, http.StatusOK, out)
-	}
+	})
 }
 
 func ownTokens(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		p, err := caller(r)
-		if err != nil {
-			return err
-		}
+	return asCaller(func(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		tokens, err := a.Accounts.Tokens(r.Context(), p.User.ID)
 		if err != nil {
 			return err
 		}
 		return writeTokens(w, tokens)
-	}
+	})
 }
 
 func revokeOwnToken(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		p, err := caller(r)
-		if err != nil {
-			return err
-		}
+	return asCaller(func(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		tok, err := a.Accounts.RevokeTokenOf(r.Context(), p.User.ID, r.PathValue("id"))
 		if isNotFound(err) {
 			return notFound("token of yours")
@@ -769,7 +737,7 @@ func revokeOwnToken(a *app.App) handlerFunc {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, viewToken(*tok, time.Now()))
-	}
+	})
 }
 
 // sessionView is a live session, marked when it is the one asking.
@@ -783,14 +751,7 @@ type sessionList struct {
 }
 
 func ownSessions(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		p, err := caller(r)
-		if err != nil {
-			return err
-		}
+	return asCaller(func(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		sessions, err := a.Accounts.Sessions(r.Context(), p.User.ID)
 		if err != nil {
 			return err
@@ -803,20 +764,13 @@ func ownSessions(a *app.App) handlerFunc {
 			out.Sessions = append(out.Sessions, sessionView{Session: s, Current: s.ID == p.SessionID})
 		}
 		return writeJSON(w, http.StatusOK, out)
-	}
+	})
 }
 
 // revokeOwnSession ends one of the caller's sessions — the asking one too,
 // which logs that browser out.
 func revokeOwnSession(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		p, err := caller(r)
-		if err != nil {
-			return err
-		}
+	return asCaller(func(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		if err := a.Accounts.RevokeSessionOf(r.Context(), p.User.ID, r.PathValue("id")); isNotFound(err) {
 			return notFound("session of yours")
 		} else if err != nil {
@@ -824,5 +778,5 @@ func revokeOwnSession(a *app.App) handlerFunc {
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
-	}
+	})
 }

@@ -30,20 +30,13 @@ func userIdentities(r *http.Request, a *app.App, userID string) (oidcIdentityLis
 }
 
 func listUserOIDC(a *app.App) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := newQuery(r).err(); err != nil {
-			return err
-		}
-		u, err := pathUser(a, r, "id")
-		if err != nil {
-			return err
-		}
+	return aboutUser(a, func(w http.ResponseWriter, r *http.Request, u *account.User) error {
 		out, err := userIdentities(r, a, u.ID)
 		if err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, out)
-	}
+	})
 }
 
 // oidcIdentityRef names an identity: its issuer and subject.
