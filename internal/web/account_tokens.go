@@ -1,15 +1,10 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/authz"
-	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -50,7 +45,7 @@ func (h *handler) ownTokensAndSessions(r *http.Request, p *account.Principal, da
 	if err != nil {
 		return err
 	}
-	data.Tokens = tokenRows(l, tokens)
+	data.Tokens, data.ScopeOps = tokenRows(l, tokens), scopeOptions(l, p.User.Role)
 	sessions, err := h.access.Accounts.Sessions(ctx, p.User.ID)
 	if err != nil {
 		return err
@@ -58,11 +53,6 @@ func (h *handler) ownTokensAndSessions(r *http.Request, p *account.Principal, da
 	for _, s := range sessions {
 		if !s.Pending { // a login still awaiting its code is not yet a session
 			data.Sessions = append(data.Sessions, ownSessionRow{Session: s, Current: s.ID == p.SessionID})
-		}
-	}
-	for _, role := range account.Roles {
-		if p.User.Role.Includes(role) {
-			data.ScopeOps = append(data.ScopeOps, option{Value: string(role), Label: l.T("role." + string(role))})
 		}
 	}
 	return nil
@@ -93,22 +83,11 @@ func (h *handler) ownTokenCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.localizer(r)
-	form := adminTokenForm{Name: r.PostFormValue("token_name"), Role: r.PostFormValue("token_role"), Days: strings.TrimSpace(r.PostFormValue("expires_in_days"))}
-	if form.Days == "" {
-		form.Days = "90"
-	}
-	days, err := strconv.Atoi(form.Days)
-	if err != nil || days < 1 || days > maxTokenDays {
-		var errs record.Errors
-		errs.Add("expires_in_days", "out_of_range", "must be between 1 and %d", maxTokenDays)
-		h.accountRender(w, r, http.StatusUnprocessableEntity, &accountPage{TokenForm: form, Errors: adminErrors(l, errs, nil)})
-		return
-	}
+	form := readTokenForm(r)
 	// The store checks the scope against the user's role as stored now.
-	secret, tok, err := h.access.Accounts.CreateToken(writer(r), p.User.ID, account.Role(form.Role), form.Name, time.Duration(days)*24*time.Hour)
+	secret, tok, err := h.createToken(r, p.User.ID, form)
 	if errs, invalid := record.AsErrors(err); invalid {
-		h.accountRender(w, r, http.StatusUnprocessableEntity, &accountPage{TokenForm: form, Errors: adminErrors(l, errs,
-			map[string]string{"name": "token_name", "role": "token_role", "expires": "expires_in_days", "user": "token_name"})})
+		h.accountRender(w, r, http.StatusUnprocessableEntity, &accountPage{TokenForm: form, Errors: adminErrors(l, errs, tokenInputs)})
 		return
 	}
 	if err != nil {
@@ -126,13 +105,8 @@ func (h *handler) ownTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	tok, err := h.access.Accounts.Token(r.Context(), r.PathValue("id"))
-	if errors.Is(err, db.ErrNotFound) || (err == nil && tok.UserID != p.User.ID) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	tok, ok := h.pathToken(w, r, "id", p.User.ID)
+	if !ok {
 		return
 	}
 	l := h.localizer(r)
@@ -161,13 +135,8 @@ func (h *handler) ownSessionEnd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	err := h.access.Accounts.RevokeSessionOf(writer(r), p.User.ID, id)
-	if errors.Is(err, db.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if err := h.access.Accounts.RevokeSessionOf(writer(r), p.User.ID, id); err != nil {
+		h.fail(w, r, err) // none of the viewer's: not found
 		return
 	}
 	if id == p.SessionID {

@@ -98,6 +98,31 @@ func roleOptions(l *localizer) []option {
 	return out
 }
 
+// scopeOptions are the roles a token of a user with the role may have: it
+// or a narrower one.
+func scopeOptions(l *localizer, role account.Role) []option {
+	var out []option
+	for _, r := range account.Roles {
+		if role.Includes(r) {
+			out = append(out, option{Value: string(r), Label: l.T("role." + string(r))})
+		}
+	}
+	return out
+}
+
+// formBool reads the form's value of name, "true" or "false"; anything
+// else is a bad request, answered here.
+func (h *handler) formBool(w http.ResponseWriter, r *http.Request, name string) (value, ok bool) {
+	switch r.PostFormValue(name) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	h.renderError(w, r, http.StatusBadRequest)
+	return false, false
+}
+
 // userStatus names where an account stands, for lists and badges.
 func userStatus(u *account.User, now time.Time) string {
 	switch {
@@ -264,13 +289,8 @@ func (h *handler) adminUserRender(w http.ResponseWriter, r *http.Request, status
 		data = refused
 	}
 	data.User, data.UserRoleLabel, data.Status = *u, l.T("role."+string(u.Role)), userStatus(u, time.Now())
-	data.RoleOps = roleOptions(l)
+	data.RoleOps, data.ScopeOps = roleOptions(l), scopeOptions(l, u.Role)
 	data.MaySeeIdentities = u.Role.MaySeeIdentities()
-	for _, role := range account.Roles {
-		if u.Role.Includes(role) {
-			data.ScopeOps = append(data.ScopeOps, option{Value: string(role), Label: l.T("role." + string(role))})
-		}
-	}
 	if p, ok := account.PrincipalFrom(ctx); ok {
 		data.Self = p.User.ID == u.ID
 	}
@@ -397,13 +417,8 @@ func (h *handler) adminUserStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var disable bool
-	switch r.PostFormValue("disabled") {
-	case "true":
-		disable = true
-	case "false":
-	default:
-		h.renderError(w, r, http.StatusBadRequest)
+	disable, ok := h.formBool(w, r, "disabled")
+	if !ok {
 		return
 	}
 	if disable && !h.confirmed(w, r, h.userQuestion(r, u, "disable", hiddenField{"disabled", "true"})) {
@@ -507,13 +522,8 @@ func (h *handler) adminUserIdentities(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var grant bool
-	switch r.PostFormValue("grant") {
-	case "true":
-		grant = true
-	case "false":
-	default:
-		h.renderError(w, r, http.StatusBadRequest)
+	grant, ok := h.formBool(w, r, "grant")
+	if !ok {
 		return
 	}
 	_, err := h.access.Accounts.SetSeeIdentities(writer(r), u.ID, grant)
@@ -546,6 +556,47 @@ func tokenQuestion(l *localizer, tok *account.Token, c confirmation) confirmatio
 // maxTokenDays is the longest a token may live, in days.
 var maxTokenDays = int(account.MaxTokenLifetime / (24 * time.Hour))
 
+// tokenInputs names the form's inputs for the token store's fields.
+var tokenInputs = map[string]string{"name": "token_name", "role": "token_role", "expires": "expires_in_days", "user": "token_name"}
+
+// readTokenForm reads the form that asks for a token: 90 days unless it
+// says otherwise.
+func readTokenForm(r *http.Request) adminTokenForm {
+	form := adminTokenForm{Name: r.PostFormValue("token_name"), Role: r.PostFormValue("token_role"), Days: strings.TrimSpace(r.PostFormValue("expires_in_days"))}
+	if form.Days == "" {
+		form.Days = "90"
+	}
+	return form
+}
+
+// createToken issues the token the form asks for, acting as the user
+// userID, or says what is wrong with the form (record.Errors, of the store's
+// fields: see tokenInputs).
+func (h *handler) createToken(r *http.Request, userID string, form adminTokenForm) (string, *account.Token, error) {
+	days, err := strconv.Atoi(form.Days)
+	if err != nil || days < 1 || days > maxTokenDays {
+		var errs record.Errors
+		errs.Add("expires_in_days", "out_of_range", "must be between 1 and %d", maxTokenDays)
+		return "", nil, errs
+	}
+	return h.access.Accounts.CreateToken(writer(r), userID, account.Role(form.Role), form.Name, time.Duration(days)*24*time.Hour)
+}
+
+// pathToken finds the token of the path value name, answering 404 itself
+// when there is none or it is not the user userID's.
+func (h *handler) pathToken(w http.ResponseWriter, r *http.Request, name, userID string) (*account.Token, bool) {
+	tok, err := h.access.Accounts.Token(r.Context(), r.PathValue(name))
+	if errors.Is(err, db.ErrNotFound) || (err == nil && tok.UserID != userID) {
+		h.notFound(w, r)
+		return nil, false
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	return tok, true
+}
+
 // adminTokenCreate issues an API token for the user and shows it once.
 func (h *handler) adminTokenCreate(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.pathUser(w, r)
@@ -553,21 +604,10 @@ func (h *handler) adminTokenCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.localizer(r)
-	form := adminTokenForm{Name: r.PostFormValue("token_name"), Role: r.PostFormValue("token_role"), Days: strings.TrimSpace(r.PostFormValue("expires_in_days"))}
-	if form.Days == "" {
-		form.Days = "90"
-	}
-	days, err := strconv.Atoi(form.Days)
-	if err != nil || days < 1 || days > maxTokenDays {
-		var errs record.Errors
-		errs.Add("expires_in_days", "out_of_range", "must be between 1 and %d", maxTokenDays)
-		h.refuse(w, r, u, &adminUserPage{TokenForm: form, Errors: adminErrors(l, errs, nil)})
-		return
-	}
-	secret, tok, err := h.access.Accounts.CreateToken(writer(r), u.ID, account.Role(form.Role), form.Name, time.Duration(days)*24*time.Hour)
+	form := readTokenForm(r)
+	secret, tok, err := h.createToken(r, u.ID, form)
 	if errs, invalid := record.AsErrors(err); invalid {
-		h.refuse(w, r, u, &adminUserPage{TokenForm: form, Errors: adminErrors(l, errs,
-			map[string]string{"name": "token_name", "role": "token_role", "expires": "expires_in_days", "user": "token_name"})})
+		h.refuse(w, r, u, &adminUserPage{TokenForm: form, Errors: adminErrors(l, errs, tokenInputs)})
 		return
 	}
 	if err != nil {
@@ -584,25 +624,15 @@ func (h *handler) adminTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	tok, err := h.access.Accounts.Token(r.Context(), r.PathValue("token"))
-	if errors.Is(err, db.ErrNotFound) || (err == nil && tok.UserID != u.ID) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	tok, ok := h.pathToken(w, r, "token", u.ID)
+	if !ok {
 		return
 	}
 	if !h.confirmed(w, r, tokenQuestion(h.localizer(r), tok, h.userQuestion(r, u, "token_revoke"))) {
 		return
 	}
-	_, err = h.access.Accounts.RevokeTokenOf(writer(r), u.ID, tok.ID)
-	if errors.Is(err, db.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if _, err := h.access.Accounts.RevokeTokenOf(writer(r), u.ID, tok.ID); err != nil {
+		h.fail(w, r, err) // gone meanwhile: not found
 		return
 	}
 	setFlash(w, r, "admin.token_revoked")

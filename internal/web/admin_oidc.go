@@ -2,11 +2,9 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
-	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -88,13 +86,8 @@ func (h *handler) adminOIDCUnlink(w http.ResponseWriter, r *http.Request) {
 	if !h.confirmed(w, r, question) {
 		return
 	}
-	_, err := h.access.Accounts.UnlinkOIDC(writer(r), u.ID, issuer, subject)
-	if errors.Is(err, db.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if _, err := h.access.Accounts.UnlinkOIDC(writer(r), u.ID, issuer, subject); err != nil {
+		h.fail(w, r, err) // no such link (any more): not found
 		return
 	}
 	setFlash(w, r, "admin.identity_unlinked")
