@@ -778,8 +778,9 @@ func (c *cli) survivorEraseCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "erase CODE|ID --reason withdrawal|erasure_request --confirm CODE",
 		Short: "Erase a survivor's identity and testimony for good (crypto-shredding)",
-		Long: `Destroy the survivor's data key: their sealed identity and testimony can never
-be opened again, here or in any copy, once the key-encryption key is rotated
+		Long: `Destroy the survivor's data key: their sealed identity and testimony, and the
+evidence files tied to them (their own key goes with it), can never be
+opened again, here or in any copy, once the key-encryption key is rotated
 (see docs/survivors.md for what erasure reaches and what it cannot). The
 code, facts that identify nobody, consent history, interviews' logistics
 and the reads stay; the audit log records the erasure with hashes only.
@@ -808,7 +809,7 @@ and the reads stay; the audit log records the erasure with hashes only.
 			if asJSON {
 				return writeJSON(c.stdout, erased)
 			}
-			fmt.Fprintf(c.stdout, "Erased %s: the data key is destroyed; the sealed identity and testimony can no longer be opened.\n", erased.Code)
+			fmt.Fprintf(c.stdout, "Erased %s: the data key is destroyed; the sealed identity and testimony, and the evidence files tied to them, can no longer be opened.\n", erased.Code)
 			if erased.Erasure == survivor.FullWithdrawal {
 				fmt.Fprintln(c.stdout, "Every use consented to is withdrawn.")
 			}

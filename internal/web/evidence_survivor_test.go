@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/dossier-org/dossier/internal/account"
+	"github.com/dossier-org/dossier/internal/audit"
 	"net/http"
 	"net/url"
 	"testing"
@@ -141,6 +143,16 @@ func TestEvidenceOfSurvivorPages(t *testing.T) {
 		r.contains(t, "destroyed at the survivor’s request")
 	}
 	v.get(webInvestigator, "/evidence", "en").contains(t, "destroyed at the survivor’s request")
+	// The verification page lists the file as destroyed, not as altered.
+	auditor := &account.Principal{User: account.User{Name: "aziz"}, Role: account.Auditor,
+		Permissions: []account.Permission{account.ReadAuditLog}}
+	if v.a.LogKey, err = audit.LoadKey(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	r = v.post(auditor, "/verify", "en", url.Values{})
+	r.wantStatus(t, http.StatusOK)
+	r.contains(t, "2 evidence files destroyed at a survivor’s request", `href="/evidence/`+ofSurvivor.ID+`"`, gone.Blob.SHA256)
+	r.lacks(t, "problems-caption")
 	if gone.Version != 2 {
 		t.Errorf("the shredded item is at version %d", gone.Version)
 	}

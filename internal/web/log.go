@@ -766,6 +766,9 @@ type verifyReport struct {
 	Took        string
 	At          time.Time
 	Problems    []problemView
+	// Shredded: evidence files destroyed at their survivor's request, by
+	// design, not altered.
+	Shredded []integrity.ShreddedFile
 }
 
 type problemView struct {
@@ -823,6 +826,7 @@ func (h *handler) verifyRun(w http.ResponseWriter, r *http.Request) {
 	for _, p := range report.Problems {
 		v.Problems = append(v.Problems, problemView{What: p.What, Detail: p.Detail, URL: h.problemURL(p.What)})
 	}
+	v.Shredded = report.Shredded
 	data.Report = v
 	h.render(w, r, http.StatusOK, "log_verify", "log", data)
 }
