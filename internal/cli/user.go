@@ -49,6 +49,21 @@ func (c *cli) openAccounts(cmd *cobra.Command) (*app.App, *account.Store, contex
 	return a, account.NewStore(a.DB, account.Options{}), ctx, nil
 }
 
+// openUser opens the data and its account store, as openAccounts does, and
+// finds the user called name there.
+func (c *cli) openUser(cmd *cobra.Command, name string) (*app.App, *account.Store, context.Context, *account.User, error) {
+	a, s, ctx, err := c.openAccounts(cmd)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	u, err := findUser(ctx, s, name)
+	if err != nil {
+		a.Close()
+		return nil, nil, nil, nil, err
+	}
+	return a, s, ctx, u, nil
+}
+
 func findUser(ctx context.Context, s *account.Store, name string) (*account.User, error) {
 	u, err := s.UserByName(ctx, name)
 	if errors.Is(err, db.ErrNotFound) {
@@ -231,15 +246,11 @@ func (c *cli) userShowCommand() *cobra.Command {
 		Short: "Show a user, their cases and API tokens",
 		Args:  exactArgs("NAME"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			cases, err := s.CasesOf(ctx, u.ID)
 			if err != nil {
 				return err
@@ -328,15 +339,11 @@ func (c *cli) userDisableCommand(disable bool) *cobra.Command {
 		Short: short,
 		Args:  exactArgs("NAME"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			if _, err := s.SetDisabled(ctx, u.ID, disable); err != nil {
 				return accountError("the user", err)
 			}
@@ -361,15 +368,11 @@ is lifted.`,
 			if err != nil {
 				return err
 			}
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			set := s.SetPassword
 			if generated {
 				set = s.SetTemporaryPassword
@@ -402,15 +405,11 @@ user keep at most what the new role allows.`,
 			if err != nil {
 				return accountError("the role", err)
 			}
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			if u, err = s.SetRole(ctx, u.ID, r); err != nil {
 				return accountError("the user", err)
 			}
@@ -435,15 +434,11 @@ With --remove, delete the enrolment: the user logs in with the password
 alone, and loses the grant to see identities.`,
 		Args: exactArgs("NAME"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			if remove {
 				if _, err := s.RemoveTOTP(ctx, u.ID); err != nil {
 					return err
@@ -500,15 +495,11 @@ sessions that passed the second factor.`,
 			default:
 				return usagef("%q: say grant or revoke", args[1])
 			}
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			if u, err = s.SetSeeIdentities(ctx, u.ID, grant); err != nil {
 				return accountError("the grant", err)
 			}
@@ -538,15 +529,11 @@ case first (a mistyped name is never created silently).`,
 			if description != "" && !create {
 				return usagef("--description describes a new case: give it with --new")
 			}
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			var cs *account.Case
 			if create {
 				if cs, err = s.CreateCase(ctx, args[1], description); err != nil {
@@ -582,15 +569,11 @@ func (c *cli) userLeaveCommand() *cobra.Command {
 		Short: "End a user's membership of a case",
 		Args:  exactArgs("NAME", "CASE"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			cs, err := findCase(ctx, s, args[1])
 			if err != nil {
 				return err

@@ -122,15 +122,11 @@ provider's URL exactly as 'dossier serve --oidc-issuer' gives it; without
 			if strings.TrimSpace(subject) == "" {
 				return usagef("--oidc-subject is required: the provider's identifier for the person")
 			}
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			if issuer == "" {
 				if issuer, err = onlyIssuer(ctx, s); err != nil {
 					return err
@@ -186,15 +182,11 @@ The user's password keeps working.`,
 		Example: "  dossier user unlink amal\n  dossier user unlink amal --oidc-subject 2f6c1d0e-8a4b-4c1e-9b7a-5d3e2f1a0b9c",
 		Args:    exactArgs("NAME"),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			a, s, ctx, err := c.openAccounts(cmd)
+			a, s, ctx, u, err := c.openUser(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			u, err := findUser(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			n, err := s.UnlinkOIDC(ctx, u.ID, issuer, subject)
 			if errors.Is(err, db.ErrNotFound) {
 				return notFoundf("%s has no linked identity like that (see 'dossier user show %s')", u.Name, u.Name)
