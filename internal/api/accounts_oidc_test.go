@@ -10,7 +10,6 @@ import (
 
 	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/app"
-	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -29,12 +28,7 @@ func countAccountEvents(t *testing.T, a *app.App, action account.Action) int {
 // provider, as "dossier user link" and "unlink" do; every exchange is held
 // to the OpenAPI document.
 func TestUserIdentitiesAPI(t *testing.T) {
-	a := app.New(dbtest.SQLite(t))
-	ctx := record.WithActor(context.Background(), "cli:test")
-	home, err := a.Accounts.CreateCase(ctx, "Headquarters", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, ctx, home := appWithCase(t, "Headquarters")
 	admin := guardedClient(t, a, account.Administrator, home)
 	analyst := guardedClient(t, a, account.Analyst, home)
 	amal, err := a.Accounts.AddUser(ctx, account.NewUser{Name: "amal", Role: account.Investigator, Password: "a long password for amal"})
@@ -126,12 +120,7 @@ func TestUserIdentitiesAPI(t *testing.T) {
 // else: the user's token and sessions get a problem saying so, and the
 // change itself goes through.
 func TestPasswordChangeDueAPI(t *testing.T) {
-	a := app.New(dbtest.SQLite(t))
-	ctx := record.WithActor(context.Background(), "cli:test")
-	home, err := a.Accounts.CreateCase(ctx, "Headquarters", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, ctx, home := appWithCase(t, "Headquarters")
 	admin := guardedClient(t, a, account.Administrator, home)
 
 	var created userCreatedBody
@@ -198,12 +187,7 @@ func TestPasswordChangeDueAPI(t *testing.T) {
 // A user creates tokens for their own scripts from a browser's session,
 // never wider than their role; a token may not mint another.
 func TestCreateOwnTokenAPI(t *testing.T) {
-	a := app.New(dbtest.SQLite(t))
-	ctx := record.WithActor(context.Background(), "cli:test")
-	home, err := a.Accounts.CreateCase(ctx, "Headquarters", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, ctx, home := appWithCase(t, "Headquarters")
 	byToken := guardedClient(t, a, account.Analyst, home)
 	p := byToken.post("/api/v1/account/tokens", map[string]any{"name": "successor"}).expect(t, http.StatusForbidden).problem(t)
 	if p.Type != typeForbidden || !strings.Contains(p.Detail, "An API token may not") {

@@ -26,13 +26,21 @@ type tokenCreatedBody struct {
 	Secret string `json:"token"`
 }
 
-func TestAccountsAPI(t *testing.T) {
+// appWithCase is an app on a fresh SQLite database with one case, and a
+// context to seed it in.
+func appWithCase(t *testing.T, name string) (*app.App, context.Context, *account.Case) {
+	t.Helper()
 	a := app.New(dbtest.SQLite(t))
 	ctx := record.WithActor(context.Background(), "cli:test")
-	home, err := a.Accounts.CreateCase(ctx, "Headquarters", "")
+	c, err := a.Accounts.CreateCase(ctx, name, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, ctx, c
+}
+
+func TestAccountsAPI(t *testing.T) {
+	a, ctx, home := appWithCase(t, "Headquarters")
 	admin := guardedClient(t, a, account.Administrator, home)
 	investigator := guardedClient(t, a, account.Investigator, home)
 
@@ -221,12 +229,7 @@ func TestAccountsAPI(t *testing.T) {
 // Anyone logged in reads their own account and ends their own tokens and
 // sessions, never another's.
 func TestOwnAccountAPI(t *testing.T) {
-	a := app.New(dbtest.SQLite(t))
-	ctx := record.WithActor(context.Background(), "cli:test")
-	home, err := a.Accounts.CreateCase(ctx, "Darfur 2023", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, ctx, home := appWithCase(t, "Darfur 2023")
 	c := guardedClient(t, a, account.Advocate, home)
 	other := guardedClient(t, a, account.Analyst, home)
 
