@@ -279,14 +279,20 @@ func (h *handler) adminUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminUserRender shows a user's page; refused, when given, is the page of
-// a refused form, with what was sent and why.
+// a refused form, with what was sent and why. The forms not sent start as
+// on a page of their own.
 func (h *handler) adminUserRender(w http.ResponseWriter, r *http.Request, status int, u *account.User, refused *adminUserPage) {
 	ctx := r.Context()
 	l := h.localizer(r)
-	data := &adminUserPage{Edit: adminUserForm{DisplayName: u.DisplayName, Role: string(u.Role)},
-		TokenForm: adminTokenForm{Days: "90"}}
-	if refused != nil {
-		data = refused
+	data := refused
+	if data == nil {
+		data = &adminUserPage{}
+	}
+	if data.Edit == (adminUserForm{}) {
+		data.Edit = adminUserForm{DisplayName: u.DisplayName, Role: string(u.Role)}
+	}
+	if data.TokenForm == (adminTokenForm{}) {
+		data.TokenForm = adminTokenForm{Days: "90"}
 	}
 	data.User, data.UserRoleLabel, data.Status = *u, l.T("role."+string(u.Role)), userStatus(u, time.Now())
 	data.RoleOps, data.ScopeOps = roleOptions(l), scopeOptions(l, u.Role)
@@ -360,12 +366,6 @@ func (h *handler) userQuestion(r *http.Request, u *account.User, what string, fi
 
 // refuse re-renders the user's page with a form's problems.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, u *account.User, data *adminUserPage) {
-	if data.Edit == (adminUserForm{}) {
-		data.Edit = adminUserForm{DisplayName: u.DisplayName, Role: string(u.Role)}
-	}
-	if data.TokenForm == (adminTokenForm{}) {
-		data.TokenForm = adminTokenForm{Days: "90"}
-	}
 	h.adminUserRender(w, r, http.StatusUnprocessableEntity, u, data)
 }
 
