@@ -262,6 +262,13 @@ func ed25519Public(keyData string) (ed25519.PublicKey, error) {
 // outside: signed by this log's key, no larger than the log, and consistent
 // with it. It returns the consistency proof it checked.
 func VerifyAgainst(ctx context.Context, q db.Querier, k *Key, signed []byte) (Checkpoint, [][]byte, error) {
+	return VerifyAgainstRoots(ctx, q, k, signed, nil)
+}
+
+// VerifyAgainstRoots is VerifyAgainst with roots already rehashed from the
+// entries (LogReport.Roots of a VerifyLog just run): when they hold both
+// the checkpoint's size and the log's, the log is not read a second time.
+func VerifyAgainstRoots(ctx context.Context, q db.Querier, k *Key, signed []byte, known Roots) (Checkpoint, [][]byte, error) {
 	cp, _, err := OpenCheckpoint(signed, k.Verifier())
 	if err != nil {
 		return Checkpoint{}, nil, err
@@ -275,9 +282,11 @@ func VerifyAgainst(ctx context.Context, q db.Querier, k *Key, signed []byte) (Ch
 	}
 	// The root is rehashed from the entries' text, not read from stored
 	// nodes, which a forger could leave untouched while editing entries.
-	roots, err := recomputedRoots(ctx, q, cp.Size, h.Size)
-	if err != nil {
-		return cp, nil, err
+	roots := map[uint64][]byte(known)
+	if known[cp.Size] == nil || known[h.Size] == nil {
+		if roots, err = recomputedRoots(ctx, q, cp.Size, h.Size); err != nil {
+			return cp, nil, err
+		}
 	}
 	if !bytes.Equal(roots[h.Size], h.Root) {
 		return cp, nil, fmt.Errorf("the log's %d entries no longer hash to its head: an entry was altered", h.Size)

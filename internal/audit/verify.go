@@ -24,14 +24,24 @@ type LogReport struct {
 	Entries     uint64    `json:"entries"`
 	Checkpoints int       `json:"checkpoints"`
 	Problems    []Problem `json:"problems"`
+	// Roots holds the roots rehashed on the way at the sizes asked for and
+	// at the whole log's size, for VerifyAgainstRoots.
+	Roots Roots `json:"-"`
 }
+
+// Roots are tree roots rehashed from the entries' text, by log size.
+type Roots map[uint64][]byte
 
 // VerifyLog re-derives the whole tree from the entries' text: every leaf
 // hash, every stored node, the head, and the root of every kept checkpoint,
 // whose signatures it checks with k. It calls visit with every entry whose
 // text is intact, so the caller can check the records against it.
-func VerifyLog(ctx context.Context, q db.Querier, k *Key, visit func(Entry) error) (LogReport, error) {
-	var report LogReport
+func VerifyLog(ctx context.Context, q db.Querier, k *Key, visit func(Entry) error, rootsAt ...uint64) (LogReport, error) {
+	report := LogReport{Roots: Roots{}}
+	wantRoot := map[uint64]bool{}
+	for _, size := range rootsAt {
+		wantRoot[size] = true
+	}
 	problem := func(what, format string, args ...any) {
 		report.Problems = append(report.Problems, Problem{What: what, Detail: fmt.Sprintf(format, args...)})
 	}
@@ -66,6 +76,9 @@ func VerifyLog(ctx context.Context, q db.Querier, k *Key, visit func(Entry) erro
 		delete(stored, id)
 	}
 	checkRoot := func() {
+		if wantRoot[tree.End()] {
+			report.Roots[tree.End()] = rootOf(tree)
+		}
 		cp, ok := bySize[tree.End()]
 		if !ok {
 			return
@@ -140,6 +153,7 @@ func VerifyLog(ctx context.Context, q db.Querier, k *Key, visit func(Entry) erro
 			"it signed a log of %d entries, but only %d are left: the log was truncated", cp.Size, report.Entries)
 	}
 
+	report.Roots[tree.End()] = rootOf(tree)
 	head, err := CurrentHead(ctx, q)
 	if err != nil {
 		return report, err

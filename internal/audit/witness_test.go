@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
@@ -134,6 +135,23 @@ func TestVerifyAgainstAnOutsideCheckpoint(t *testing.T) {
 		if _, proof, err := VerifyAgainst(ctx, d, key, []byte(cp.Note)); err != nil || len(proof) == 0 {
 			t.Fatalf("an intact log: %v (proof of %d hashes)", err, len(proof))
 		}
+		// The roots one pass of VerifyLog kept are those the log rehashes to.
+		report, err := VerifyLog(ctx, d, key, nil, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recomputed, err := recomputedRoots(ctx, d, 500, 900)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []uint64{500, 900} {
+			if !bytes.Equal(report.Roots[size], recomputed[size]) || report.Roots[size] == nil {
+				t.Errorf("root at %d kept by VerifyLog %x, rehashed %x", size, report.Roots[size], recomputed[size])
+			}
+		}
+		if _, _, err := VerifyAgainstRoots(ctx, d, key, []byte(cp.Note), report.Roots); err != nil {
+			t.Fatalf("an intact log, with the roots kept: %v", err)
+		}
 		// Rewrite an early entry, leaf hash and all, and the head with it.
 		e := entry(100)
 		e.Index, e.Actor = 100, "rewriter"
@@ -146,6 +164,13 @@ func TestVerifyAgainstAnOutsideCheckpoint(t *testing.T) {
 		}
 		if _, _, err := VerifyAgainst(ctx, d, key, []byte(cp.Note)); err == nil || !strings.Contains(err.Error(), "no longer hash to its head") {
 			t.Fatalf("a rewritten log verified against an old checkpoint: %v", err)
+		}
+		// The roots a pass over the rewritten log keeps fail it as well.
+		if report, err = VerifyLog(ctx, d, key, nil, 500); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := VerifyAgainstRoots(ctx, d, key, []byte(cp.Note), report.Roots); err == nil {
+			t.Fatal("a rewritten log verified against an old checkpoint with the roots of one pass")
 		}
 		// A log cut back to fewer entries than the checkpoint signed.
 		shorter := dbtest.SQLite(t)

@@ -454,16 +454,26 @@ It exits 0 when everything matches and 6 when something was altered.`,
 				return err
 			}
 			defer a.Close()
-			report, err := integrity.Verify(ctx, a)
+			// The checkpoints' sizes are read first, so that the one pass
+			// over the log keeps the roots they need.
+			signedFiles := make([][]byte, len(against))
+			var sizes []uint64
+			for i, file := range against {
+				if signedFiles[i], err = os.ReadFile(file); err != nil {
+					return usagef("--against: %v", err)
+				}
+				if a.LogKey != nil {
+					if cp, _, err := audit.OpenCheckpoint(signedFiles[i], a.LogKey.Verifier()); err == nil {
+						sizes = append(sizes, cp.Size)
+					}
+				}
+			}
+			report, err := integrity.Verify(ctx, a, sizes...)
 			if err != nil {
 				return err
 			}
-			for _, file := range against {
-				signed, err := os.ReadFile(file)
-				if err != nil {
-					return usagef("--against: %v", err)
-				}
-				cp, _, err := audit.VerifyAgainst(ctx, a.DB, a.LogKey, signed)
+			for i, file := range against {
+				cp, _, err := audit.VerifyAgainstRoots(ctx, a.DB, a.LogKey, signedFiles[i], report.LogRoots)
 				if err != nil {
 					report.Problems = append(report.Problems, audit.Problem{What: "checkpoint " + file, Detail: err.Error()})
 					continue

@@ -31,6 +31,10 @@ type Report struct {
 	Revisions   int             `json:"revisions"`
 	Blobs       int             `json:"blobs"`
 	Problems    []audit.Problem `json:"problems"`
+	// LogRoots are the log's roots rehashed at the sizes Verify was asked
+	// for and at its whole size: audit.VerifyAgainstRoots takes them so that
+	// proving outside checkpoints does not read the log again.
+	LogRoots audit.Roots `json:"-"`
 	// Shredded lists the evidence files destroyed with their survivor's key
 	// at the survivor's request: gone by design, not altered. Their items,
 	// hashes and custody are verified like any other.
@@ -78,8 +82,9 @@ type versionKey struct {
 type recordKey struct{ kind, id string }
 
 // Verify checks the whole store. An error means verification could not run;
-// what it found altered is in the report.
-func Verify(ctx context.Context, a *app.App) (Report, error) {
+// what it found altered is in the report. rootsAt are log sizes whose roots
+// the report should keep (those of checkpoints kept outside).
+func Verify(ctx context.Context, a *app.App, rootsAt ...uint64) (Report, error) {
 	start := time.Now()
 	var report Report
 	if a.LogKey == nil {
@@ -107,11 +112,11 @@ func Verify(ctx context.Context, a *app.App) (Report, error) {
 			latest[rk] = e.Version
 		}
 		return nil
-	})
+	}, rootsAt...)
 	if err != nil {
 		return report, err
 	}
-	report.LogEntries, report.Checkpoints = logReport.Entries, logReport.Checkpoints
+	report.LogEntries, report.Checkpoints, report.LogRoots = logReport.Entries, logReport.Checkpoints, logReport.Roots
 	report.Problems = append(report.Problems, logReport.Problems...)
 
 	if err := verifyRecords(ctx, a, &report, versions, latest); err != nil {
