@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -256,7 +257,11 @@ var placeholder = regexp.MustCompile(`\$(\d+)`)
 
 var rebound sync.Map // query → SQLite form
 
-// rebind turns $1-style placeholders into SQLite's ?1 form.
+// rebind turns $1-style placeholders into SQLite's forms: plain ? when
+// they come in order, each once, as in a multi-row insert; ?1 otherwise.
+// The driver asks SQLite for each parameter's name when it binds it, and a
+// numbered name is found by a walk through the statement's list of names:
+// with a thousand numbered parameters, binding cost more than the insert.
 func (d *DB) rebind(query string) string {
 	if d.Dialect != SQLite {
 		return query
@@ -265,8 +270,22 @@ func (d *DB) rebind(query string) string {
 		return q.(string)
 	}
 	q := placeholder.ReplaceAllString(query, "?$1")
+	if inOrder(query) {
+		q = placeholder.ReplaceAllString(query, "?")
+	}
 	rebound.Store(query, q)
 	return q
+}
+
+// inOrder reports whether the query's placeholders are $1, $2, … $n, in
+// that order, each once.
+func inOrder(query string) bool {
+	for i, m := range placeholder.FindAllStringSubmatch(query, -1) {
+		if m[1] != strconv.Itoa(i+1) {
+			return false
+		}
+	}
+	return true
 }
 
 // Placeholders returns "$from, $from+1, …" for n arguments, for IN lists.
