@@ -93,7 +93,9 @@ var onMove []func(ctx context.Context, tx *db.Tx, partyID string) error
 // OnMove registers fn to run, in the same transaction, whenever a party is
 // given another parent: whatever is kept per party and its ancestors (the
 // incident list's per-act index) must follow the party and its units.
-func OnMove(fn func(ctx context.Context, tx *db.Tx, partyID string) error) { onMove = append(onMove, fn) }
+func OnMove(fn func(ctx context.Context, tx *db.Tx, partyID string) error) {
+	onMove = append(onMove, fn)
+}
 
 // checkParent makes sure the parent exists and that making it the parent
 // would not put the party under one of its own units.
