@@ -5,7 +5,7 @@
 // shape, and how many incidents the queries matched.
 //
 //	go run ./bench/query -data bench/out/data            # SQLite
-//	go run ./bench/query -db 'postgres://…'              # PostgreSQL
+//	go run ./bench/query -db 'postgres://…' -data DIR    # PostgreSQL (DIR holds keys; no evidence is read)
 package main
 
 import (
@@ -50,8 +50,8 @@ func main() {
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	budget := flag.Duration("budget", 2*time.Minute, "stop timing a shape after this long, whatever its count (slow shapes)")
 	flag.Parse()
-	if (*dataDir == "") == (*dbURL == "") {
-		fmt.Fprintln(os.Stderr, "usage: query (-data DIR | -db postgres://…) [-requests N] [-warmup N] [-shapes REGEXP]")
+	if *dataDir == "" && *dbURL == "" {
+		fmt.Fprintln(os.Stderr, "usage: query (-data DIR | -db postgres://… [-data DIR]) [-requests N] [-warmup N] [-shapes REGEXP]")
 		os.Exit(2)
 	}
 	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget); err != nil {
