@@ -154,6 +154,17 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		}
 	}
 	if d == db.SQLite {
+		// The last word of a query matches as a prefix; without prefix
+		// indexes FTS5 merges the lists of every word a short prefix starts
+		// before returning a row ("a*": 0.6 s at a million incidents; with
+		// them, 0.2 ms).
+		for _, q := range []string{`DROP TABLE incident_search`, `CREATE VIRTUAL TABLE incident_search USING fts5 (
+			title, summary, place, content = '', contentless_delete = 1,
+			tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')`} {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
 		return indexSearch(ctx, tx.QueryContext, tx.ExecContext)
 	}
 	return nil
