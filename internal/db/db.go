@@ -99,7 +99,11 @@ func openSQLite(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
+	// Readers map the file into memory (up to 4 GiB): a page read is then
+	// a memory access rather than a system call, which halved the p50 of
+	// word searches at a million incidents. The cost: a disk error under a
+	// mapped page stops the process instead of failing one query.
+	read, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)&_pragma=mmap_size(4294967296)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
