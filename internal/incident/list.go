@@ -145,10 +145,12 @@ func decodeCursor(s string) (cursor, error) {
 	return c, err
 }
 
-func sortValue(s Sort, in *Incident) string {
+// sortValue is where a page ended in order s: for the date orders, the
+// incident's list key.
+func sortValue(s Sort, in *Incident, key int64) string {
 	switch s {
 	case NewestFirst, OldestFirst:
-		return in.Date.Start
+		return strconv.FormatInt(key, 10)
 	case RecentlyEdited:
 		return db.FormatTime(in.UpdatedAt)
 	case ByTitle:

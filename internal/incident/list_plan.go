@@ -56,11 +56,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if len(page.Incidents) > f.Limit {
 		page.Incidents = page.Incidents[:f.Limit]
 		last := page.Incidents[f.Limit-1]
-		value := sortValue(f.Sort, &last)
-		if q.byKey {
-			value = strconv.FormatInt(keys[f.Limit-1], 10)
-		}
-		page.Next = encodeCursor(cursor{Sort: f.Sort, Value: value, ID: last.ID})
+		page.Next = encodeCursor(cursor{Sort: f.Sort, Value: sortValue(f.Sort, &last, keys[f.Limit-1]), ID: last.ID})
 	}
 	ptrs := make([]*Incident, len(page.Incidents))
 	for i := range page.Incidents {

@@ -172,14 +172,12 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
-// indexSearch writes the SQLite full-text index of every incident anew,
-// under list keys and in their order: FTS5 keeps the terms it has not
+// indexSearch writes the SQLite full-text index of every incident into an
+// empty index (just created, or before a bulk load's first row), under
+// list keys and in their order: FTS5 keeps the terms it has not
 // written yet in rowid order, and a row below the last one makes it write
 // them out, so rows in any other order would leave one tiny segment each.
 func indexSearch(ctx context.Context, query queryFunc, exec execFunc) error {
-	if _, err := exec(ctx, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`); err != nil {
-		return fmt.Errorf("empty the search index: %w", err)
-	}
 	rows, err := query(ctx, `SELECT list_key, title, summary, place_name, place_admin_area FROM incidents ORDER BY list_key`)
 	if err != nil {
 		return err
