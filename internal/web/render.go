@@ -27,7 +27,8 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // shared holds the templates every page is parsed with.
-var shared = []string{"templates/layout.html", "templates/partials.html", "templates/account_partials.html"}
+var shared = []string{"templates/layout.html", "templates/partials.html", "templates/account_partials.html",
+	"templates/survivor_partials.html"}
 
 // views holds every page's template, parsed once at start-up, in a copy per
 // language whose translation functions speak that language.
