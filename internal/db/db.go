@@ -490,8 +490,21 @@ func (t *Tx) flushQueues(ctx context.Context) error {
 }
 
 // ValuesList renders n rows of width placeholders for a multi-row INSERT:
-// ($1, $2), ($3, $4), …
+// ($1, $2), ($3, $4), … A batched insert asks for the same few shapes over
+// and over, so each is rendered once.
 func ValuesList(n, width int) string {
+	key := [2]int{n, width}
+	if v, ok := valuesLists.Load(key); ok {
+		return v.(string)
+	}
+	v := renderValuesList(n, width)
+	valuesLists.Store(key, v)
+	return v
+}
+
+var valuesLists sync.Map // [rows, width] → ValuesList
+
+func renderValuesList(n, width int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {

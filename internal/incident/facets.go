@@ -147,6 +147,9 @@ type bulkLoad struct {
 	// lineage is each party with its parents, read once: a party does not
 	// move during a load.
 	lineage map[string][]string
+	// lastSeq is the last list-key number drawn (see nextSeq); 0 before
+	// the first.
+	lastSeq int64
 }
 
 type bulkLoadKey struct{}
@@ -248,6 +251,11 @@ func writeStaging(ctx context.Context, tx *db.Tx, rows [][]any) error {
 // incident after a load begun with BeginBulkLoad, in list-key order, and
 // builds the per-act indexes once afterwards.
 func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
+	if b := bulkLoadOf(ctx); b != nil && b.lastSeq != 0 {
+		if err := storeSeq(ctx, tx, b.lastSeq); err != nil {
+			return err
+		}
+	}
 	if err := tx.FlushQueue(ctx, "facets_staging"); err != nil {
 		return err
 	}
@@ -275,7 +283,7 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 		}
 	}
 	if tx.Dialect() == db.SQLite {
-		return indexSearch(ctx, tx.Query, tx.Exec)
+		return indexSearch(ctx, tx.Exec)
 	}
 	return nil
 }

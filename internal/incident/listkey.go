@@ -3,11 +3,15 @@ package incident
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
+	"modernc.org/sqlite"
+
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
+	"github.com/dossier-org/dossier/internal/textsearch"
 )
 
 // An incident's list key is its place in date order: the day it began, then
@@ -56,6 +60,20 @@ func spanDays(d record.Date) int64 {
 
 // nextSeq draws the next number for a new incident's list key.
 func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
+	// A bulk load draws the first number and counts on from it in memory;
+	// FinishBulkLoad stores the last.
+	if b := bulkLoadOf(ctx); b != nil && b.lastSeq != 0 {
+		b.lastSeq++
+		return b.lastSeq, nil
+	}
+	n, err := drawSeq(ctx, tx)
+	if b := bulkLoadOf(ctx); b != nil && err == nil {
+		b.lastSeq = n
+	}
+	return n, err
+}
+
+func drawSeq(ctx context.Context, tx *db.Tx) (int64, error) {
 	var n int64
 	var err error
 	if tx.Dialect() == db.Postgres {
@@ -67,6 +85,20 @@ func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
 		return 0, fmt.Errorf("draw a list key: %w", err)
 	}
 	return n, nil
+}
+
+// storeSeq makes n the last number drawn.
+func storeSeq(ctx context.Context, tx *db.Tx, n int64) error {
+	var err error
+	if tx.Dialect() == db.Postgres {
+		_, err = tx.Exec(ctx, `SELECT setval('incident_list_seq', $1)`, n)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE sequences SET value = $1 WHERE name = 'incident_list'`, n)
+	}
+	if err != nil {
+		return fmt.Errorf("store the last list key: %w", err)
+	}
+	return nil
 }
 
 func init() { db.RegisterMigration(8, migrateListKeys) }
@@ -165,50 +197,58 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 				return err
 			}
 		}
-		return indexSearch(ctx, tx.QueryContext, tx.ExecContext)
+		return indexSearch(ctx, tx.ExecContext)
 	}
 	return nil
 }
 
-type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+// searchTextFunction folds its arguments, joined by spaces, into the text
+// the full-text index holds (textsearch.Document), so that the index can be
+// written by one INSERT … SELECT inside SQLite.
+const searchTextFunction = "dossier_search_text"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(searchTextFunction, -1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			fields := make([]string, len(args))
+			for i, a := range args {
+				fields[i], _ = a.(string) // NULL folds to nothing
+			}
+			return textsearch.Document(fields...), nil
+		})
+}
+
+// searchHashBytes is how much text FTS5 gathers in memory before writing a
+// segment while indexSearch runs (its default is 1 MiB). Fewer, larger
+// segments leave less to merge. Together with writing in one statement
+// rather than one per 256 rows, building the index for 100,000 incidents
+// went from 11.2 to 8.0 s of CPU, now nearly all tokenising.
+const searchHashBytes = 64 << 20
 
 // indexSearch writes the SQLite full-text index of every incident into an
-// empty index (just created, or before a bulk load's first row), under
-// list keys and in their order: FTS5 keeps the terms it has not
-// written yet in rowid order, and a row below the last one makes it write
-// them out, so rows in any other order would leave one tiny segment each.
-func indexSearch(ctx context.Context, query queryFunc, exec execFunc) error {
-	rows, err := query(ctx, `SELECT list_key, title, summary, place_name, place_admin_area FROM incidents ORDER BY list_key`)
-	if err != nil {
+// empty index (just created, or after a bulk load's last row), under list
+// keys and in their order, in one statement. FTS5 writes out the terms it
+// gathers at every statement and whenever a row comes below the last one,
+// so rows in any other order, or in many statements, would leave a small
+// segment each to be merged.
+func indexSearch(ctx context.Context, exec execFunc) error {
+	setHash := func(bytes int) error {
+		_, err := exec(ctx, `INSERT INTO incident_search (incident_search, rank) VALUES ('hashsize', $1)`, bytes)
 		return err
 	}
-	defer rows.Close()
-	var batch [][]any
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := insertSearchRows(ctx, exec, batch)
-		batch = batch[:0]
-		return err
+	if err := setHash(searchHashBytes); err != nil {
+		return fmt.Errorf("index incidents for search: %w", err)
 	}
-	// The rows are read while the index is written: a separate statement
-	// on the same transaction, as SQLite allows.
-	for rows.Next() {
-		var key int64
-		var in Incident
-		if err := rows.Scan(&key, &in.Title, &in.Summary, &in.Place.Name, &in.Place.AdminArea); err != nil {
-			return err
-		}
-		batch = append(batch, searchRow(key, &in))
-		if len(batch) == searchBatch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	f := searchTextFunction
+	if _, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place)
+		SELECT list_key, `+f+`(title), `+f+`(summary), `+f+`(place_name, place_admin_area)
+		FROM incidents ORDER BY list_key`); err != nil {
+		return fmt.Errorf("index incidents for search: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	// Back to the default, which later writes (a statement or a few rows
+	// each) never come near.
+	if err := setHash(1 << 20); err != nil {
+		return fmt.Errorf("index incidents for search: %w", err)
 	}
-	return flush()
+	return nil
 }

@@ -100,7 +100,7 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 						if err := load(); err != nil {
 							return err
 						}
-						return incident.FinishBulkLoad(ctx, tx)
+						return incident.FinishBulkLoad(im.ctx, tx)
 					})
 				}
 			}(load)
