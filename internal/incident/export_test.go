@@ -54,5 +54,8 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 	if err := migrateListKeys(ctx, tx, d.Dialect); err != nil {
 		return err
 	}
+	if err := rebuildFacets(ctx, tx, d.Dialect); err != nil {
+		return err
+	}
 	return tx.Commit()
 }

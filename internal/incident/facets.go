@@ -36,7 +36,7 @@ func facetTables(d db.Dialect) []string {
 		age_group TEXT NOT NULL,
 		situation_id TEXT,
 		status TEXT NOT NULL,
-		case_id TEXT,
+		case_number BIGINT,
 		date_end TEXT NOT NULL`
 	clustered := ` WITHOUT ROWID`
 	if d == db.Postgres {
@@ -51,23 +51,52 @@ func facetTables(d db.Dialect) []string {
 }
 
 // facetIndexes are built after the rows, once. Their names are the walks
-// of list_plan.go.
+// of list_plan.go. Each ends with the case's number: nearly every list is
+// made for someone restricted to their cases, and a walk that had to read
+// the row for it read a page per match (a count of a thousand matches
+// took 31 ms instead of 0.3 ms at a million incidents). The number, not
+// the case's ID, keeps the indexes narrow.
 func facetIndexes(d db.Dialect) []string {
 	out := []string{
-		`CREATE INDEX act_facets_violation ON act_facets (violation, list_key)`,
-		`CREATE INDEX act_facets_age ON act_facets (age_group, list_key)`,
-		`CREATE INDEX act_facets_violation_age ON act_facets (violation, age_group, list_key)`,
-		`CREATE INDEX act_facets_situation_violation ON act_facets (situation_id, violation, list_key)`,
-		`CREATE INDEX party_facets_violation ON party_facets (party_id, violation, list_key)`,
+		`CREATE INDEX act_facets_violation ON act_facets (violation, list_key, case_number)`,
+		`CREATE INDEX act_facets_age ON act_facets (age_group, list_key, case_number)`,
+		`CREATE INDEX act_facets_violation_age ON act_facets (violation, age_group, list_key, case_number)`,
+		`CREATE INDEX act_facets_situation_violation ON act_facets (situation_id, violation, list_key, case_number)`,
+		`CREATE INDEX party_facets_violation ON party_facets (party_id, violation, list_key, age_group, case_number)`,
 		`CREATE INDEX party_facets_list ON party_facets (list_key)`,
 	}
 	if d == db.Postgres {
 		// PostgreSQL does not keep a table in key order; the covering index
 		// lets a walk by party read only the index.
 		out = append(out, `CREATE INDEX party_facets_walk ON party_facets (party_id, list_key)
-			INCLUDE (act_seq, violation, age_group, situation_id, status, case_id, date_end)`)
+			INCLUDE (act_seq, violation, age_group, situation_id, status, case_number, date_end)`)
 	}
 	return out
+}
+
+func init() {
+	db.RegisterMigration(13, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return rebuildFacets(ctx, tx, d) })
+}
+
+// rebuildFacets drops the per-act rows, if any, and builds them from the
+// incidents and their acts. Migration 13 runs it to hold case numbers
+// (migration 12) instead of case IDs.
+func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+	ddl := []string{`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`}
+	for _, q := range append(ddl, facetTables(d)...) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	if err := buildFacets(ctx, tx.ExecContext, ""); err != nil {
+		return err
+	}
+	for _, q := range facetIndexes(d) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // violationsSQL lists, as SQL rows (type, counts as), each violation type
@@ -91,23 +120,24 @@ func buildFacets(ctx context.Context, exec execFunc, where string, args ...any) 
 	if where == "" {
 		where = `1 = 1`
 	}
-	facts := `counts_as.column2, a.victim_age_group, i.situation_id, i.status, i.case_id, i.date_end`
+	facts := `counts_as.column2, a.victim_age_group, i.situation_id, i.status, c.number, i.date_end`
+	incidents := ` JOIN incidents i ON i.id = a.incident_id LEFT JOIN cases c ON c.id = i.case_id`
 	violations := ` JOIN ` + violationsSQL() + ` ON counts_as.column1 = a.violation_type`
 	if _, err := exec(ctx, `INSERT INTO act_facets (list_key, act_seq, violation, age_group,
-		situation_id, status, case_id, date_end)
-		SELECT i.list_key, a.seq, `+facts+` FROM acts a JOIN incidents i ON i.id = a.incident_id`+violations+
+		situation_id, status, case_number, date_end)
+		SELECT i.list_key, a.seq, `+facts+` FROM acts a`+incidents+violations+
 		` WHERE `+where+` ORDER BY 1, 2, 3`, args...); err != nil {
 		return fmt.Errorf("index acts for lists: %w", err)
 	}
 	if _, err := exec(ctx, `INSERT INTO party_facets (party_id, list_key, act_seq, violation,
-		age_group, situation_id, status, case_id, date_end)
+		age_group, situation_id, status, case_number, date_end)
 		WITH RECURSIVE up (act_id, party_id) AS (
 			SELECT p.act_id, p.party_id FROM act_perpetrators p JOIN acts a ON a.id = p.act_id
 			WHERE p.party_id IS NOT NULL AND `+where+`
 			UNION SELECT up.act_id, parent.parent_id FROM up JOIN parties parent ON parent.id = up.party_id
 			WHERE parent.parent_id IS NOT NULL)
 		SELECT up.party_id, i.list_key, a.seq, `+facts+`
-		FROM up JOIN acts a ON a.id = up.act_id JOIN incidents i ON i.id = a.incident_id`+violations+
+		FROM up JOIN acts a ON a.id = up.act_id`+incidents+violations+
 		` ORDER BY 1, 2, 3, 4`, args...); err != nil {
 		return fmt.Errorf("index acts by party for lists: %w", err)
 	}
@@ -150,6 +180,8 @@ type bulkLoad struct {
 	// lastSeq is the last list-key number drawn (see nextSeq); 0 before
 	// the first.
 	lastSeq int64
+	// caseNumbers is each case's number, read once.
+	caseNumbers map[string]int64
 }
 
 type bulkLoadKey struct{}
@@ -159,7 +191,7 @@ func bulkLoadOf(ctx context.Context) *bulkLoad {
 	return b
 }
 
-const stagingColumns = `party_id, list_key, act_seq, violation, age_group, situation_id, status, case_id, date_end`
+const stagingColumns = `party_id, list_key, act_seq, violation, age_group, situation_id, status, case_number, date_end`
 
 // BeginBulkLoad starts a load into an empty store; incidents inserted
 // under the returned context are indexed by FinishBulkLoad, in the same
@@ -167,15 +199,26 @@ const stagingColumns = `party_id, list_key, act_seq, violation, age_group, situa
 func BeginBulkLoad(ctx context.Context, tx *db.Tx) (context.Context, error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE facets_staging (party_id TEXT NOT NULL, list_key BIGINT NOT NULL,
 		act_seq INTEGER NOT NULL, violation TEXT NOT NULL, age_group TEXT NOT NULL, situation_id TEXT, status TEXT NOT NULL,
-		case_id TEXT, date_end TEXT NOT NULL)`); err != nil {
+		case_number BIGINT, date_end TEXT NOT NULL)`); err != nil {
 		return ctx, fmt.Errorf("stage the list's per-act rows: %w", err)
 	}
-	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]string{}}), nil
+	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]string{}, caseNumbers: map[string]int64{}}), nil
 }
 
 // stage queues the facet rows of one incident: party "" for the act
 // itself, then each party behind it and their parents, once each.
 func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64) error {
+	var caseNumber any
+	if in.CaseID != "" {
+		n, ok := b.caseNumbers[in.CaseID]
+		if !ok {
+			if err := tx.QueryRow(ctx, `SELECT number FROM cases WHERE id = $1`, in.CaseID).Scan(&n); err != nil {
+				return fmt.Errorf("read the number of case %s: %w", in.CaseID, err)
+			}
+			b.caseNumbers[in.CaseID] = n
+		}
+		caseNumber = n
+	}
 	for i, a := range in.Acts {
 		parties := []string{""}
 		for _, p := range a.Perpetrators {
@@ -200,7 +243,7 @@ func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64
 			for _, v := range violations {
 				if err := tx.Queue(ctx, "facets_staging", stagingBatch, writeStaging, party, key, i, string(v),
 					string(a.Victim.AgeGroup), db.NullIfEmpty(in.SituationID), string(in.Status),
-					db.NullIfEmpty(in.CaseID), in.Date.End); err != nil {
+					caseNumber, in.Date.End); err != nil {
 					return err
 				}
 			}
@@ -265,7 +308,7 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("set the list's indexes aside: %w", err)
 		}
 	}
-	facts := `violation, age_group, situation_id, status, case_id, date_end`
+	facts := `violation, age_group, situation_id, status, case_number, date_end`
 	for _, q := range []string{
 		`INSERT INTO act_facets (list_key, act_seq, ` + facts + `) SELECT list_key, act_seq, ` + facts +
 			` FROM facets_staging WHERE party_id = '' ORDER BY list_key, act_seq, violation`,

@@ -218,7 +218,7 @@ func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) 
 	var n int
 	args := []any{partyID}
 	query := `SELECT COUNT(DISTINCT f.list_key) FROM party_facets f WHERE f.party_id = $1`
-	if c, ok := CaseCondition(ctx, "f.case_id", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+	if c, ok := caseNumberCondition(ctx, "f.case_number", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
 		query += ` AND ` + c
 	}
 	if err := s.db.QueryRow(ctx, query, args...).Scan(&n); err != nil {
@@ -245,4 +245,14 @@ func CaseCondition(ctx context.Context, column string, arg func(any) string) (co
 		ph[i] = arg(id)
 	}
 	return column + " IN (" + strings.Join(ph, ", ") + ")", true
+}
+
+// caseNumberCondition is CaseCondition for the per-act rows, which hold the
+// case's number (facets.go).
+func caseNumberCondition(ctx context.Context, column string, arg func(any) string) (cond string, ok bool) {
+	ids, ok := CaseCondition(ctx, "id", arg)
+	if !ok {
+		return "", false
+	}
+	return column + " IN (SELECT number FROM cases WHERE " + ids + ")", true
 }

@@ -291,7 +291,12 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 // incidentConditions adds the filters on the incident itself, on the
 // columns of alias (incidents or a facet table, which copies them).
 func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias string) error {
-	if c, ok := CaseCondition(ctx, alias+".case_id", q.arg); ok {
+	caseCondition := CaseCondition
+	column := alias + ".case_id"
+	if q.perAct {
+		caseCondition, column = caseNumberCondition, alias+".case_number"
+	}
+	if c, ok := caseCondition(ctx, column, q.arg); ok {
 		q.where = append(q.where, c)
 	}
 	if f.SituationID != "" {

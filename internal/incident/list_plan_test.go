@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dossier-org/dossier/internal/account"
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/db/dbtest"
 	"github.com/dossier-org/dossier/internal/incident"
@@ -51,9 +52,21 @@ func TestListPlansAgree(t *testing.T) {
 			}
 			return record.Date{Start: start}
 		}
+		// Incidents fall in two cases or none; lists are checked for someone
+		// restricted to one case too.
+		var cases []string
+		for _, name := range []string{"Case B", "Case A"} {
+			c, err := account.NewStore(d, account.Options{}).CreateCase(f.ctx, name, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, c.ID)
+		}
+		scopes := [][]string{nil, cases[1:]}
 		for i := range 90 {
 			in := &incident.Incident{
 				Title:       fmt.Sprintf("%s %s n%03d", words[r.IntN(len(words))], words[r.IntN(len(words))], i),
+				CaseID:      []string{cases[0], cases[1], ""}[r.IntN(3)],
 				SituationID: []string{f.sudan.ID, f.israel.ID}[r.IntN(2)],
 				Date:        randomDate(), Status: incident.Statuses[r.IntN(len(incident.Statuses))],
 				Context: incident.DuringAttack, Acts: randomActs(),
@@ -87,14 +100,20 @@ func TestListPlansAgree(t *testing.T) {
 		check := func(t *testing.T, stage string) {
 			for _, filter := range filters {
 				for _, sort := range []incident.Sort{incident.NewestFirst, incident.OldestFirst, incident.ByTitle} {
-					want := m.list(filter, sort)
-					for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
-						restore := incident.ForceLeadingFilter(lead)
-						got, total := pageThrough(t, f.ctx, f.store, filter, sort)
-						restore()
-						if !slices.Equal(got, want) || total != len(want) {
-							t.Fatalf("%s: %+v sorted %s, %q first:\n got %q (total %d)\nwant %q",
-								stage, filter, sort, lead, m.titles(got), total, m.titles(want))
+					for _, scope := range scopes {
+						ctx := f.ctx
+						if scope != nil {
+							ctx = record.RestrictToCases(ctx, scope)
+						}
+						want := m.list(filter, sort, scope)
+						for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
+							restore := incident.ForceLeadingFilter(lead)
+							got, total := pageThrough(t, ctx, f.store, filter, sort)
+							restore()
+							if !slices.Equal(got, want) || total != len(want) {
+								t.Fatalf("%s: %+v sorted %s, %q first, cases %q:\n got %q (total %d)\nwant %q",
+									stage, filter, sort, lead, scope, m.titles(got), total, m.titles(want))
+							}
 						}
 					}
 				}
@@ -231,10 +250,12 @@ func (m *listModel) matches(in *incident.Incident, f incident.Filter) bool {
 	})
 }
 
-func (m *listModel) list(f incident.Filter, sort incident.Sort) []string {
+// list is what f matches, in order, for someone restricted to the cases
+// in scope (nil: unrestricted).
+func (m *listModel) list(f incident.Filter, sort incident.Sort, scope []string) []string {
 	var out []*incident.Incident
 	for _, in := range m.incidents {
-		if m.matches(in, f) {
+		if m.matches(in, f) && (scope == nil || slices.Contains(scope, in.CaseID)) {
 			out = append(out, in)
 		}
 	}

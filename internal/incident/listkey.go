@@ -104,8 +104,9 @@ func storeSeq(ctx context.Context, tx *db.Tx, n int64) error {
 func init() { db.RegisterMigration(8, migrateListKeys) }
 
 // migrateListKeys gives every incident its list key (numbered in the order
-// the list used before, date then ID), rebuilds the SQLite full-text index
-// under those keys, and builds the per-act index of act filters.
+// the list used before, date then ID) and rebuilds the SQLite full-text
+// index under those keys. The per-act rows of act filters, which it built
+// too at first, are built by migration 12 (migrateFacets).
 func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	exec := func(query string, args ...any) error {
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
@@ -171,16 +172,7 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		ddl = append(ddl, `CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT`,
 			fmt.Sprintf(`INSERT INTO sequences (name, value) VALUES ('incident_list', %d)`, len(keys)))
 	}
-	ddl = append(ddl, facetTables(d)...)
 	for _, q := range ddl {
-		if err := exec(q); err != nil {
-			return err
-		}
-	}
-	if err := buildFacets(ctx, tx.ExecContext, ""); err != nil {
-		return err
-	}
-	for _, q := range facetIndexes(d) {
 		if err := exec(q); err != nil {
 			return err
 		}
