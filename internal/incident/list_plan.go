@@ -325,8 +325,7 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 // chooseWalk picks the facet walk with the fewest rows among those whose
 // columns all have a value; a tie goes to the one that checks more.
 func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facetWalk, error) {
-	var best facetWalk
-	bestRows := -1
+	var candidates []facetWalk
 	for _, w := range facetWalks {
 		applies := true
 		for _, c := range w.columns {
@@ -338,6 +337,14 @@ func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facet
 		if forcedLead == w.name {
 			return w, nil
 		}
+		candidates = append(candidates, w)
+	}
+	if len(candidates) == 1 {
+		return candidates[0], nil
+	}
+	var best facetWalk
+	bestRows := -1
+	for _, w := range candidates {
 		n, err := s.walkRows(ctx, w, values)
 		if err != nil {
 			return facetWalk{}, err
@@ -353,9 +360,11 @@ func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facet
 var forcedLead string
 
 // Counting a value's facet rows takes a few milliseconds; the count only
-// steers the plan, so it is kept for a while and capped.
+// steers the plan, so it is kept for a while and capped. Past the cap, the
+// walk on more columns wins the tie: it skips more rows that the other
+// conditions would refuse.
 const (
-	facetRowsCap = 100_000
+	facetRowsCap = 10_000
 	facetRowsTTL = 10 * time.Minute
 )
 
