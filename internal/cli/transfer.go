@@ -61,7 +61,7 @@ ID or name): through the server, an incident of no case is seen by nobody.`,
 				}
 				ctx = record.WithDefaultCase(ctx, cs.ID)
 			}
-			opts := transfer.Options{Partial: partial}
+			opts := transfer.Options{Partial: partial, Alone: true}
 			var report transfer.Report
 			if path == "-" {
 				report, err = transfer.ImportReader(ctx, a, c.stdin, "stdin."+format, opts)

@@ -68,3 +68,52 @@ func TestOpenKeepsOddCharactersInThePath(t *testing.T) {
 		t.Errorf("the database is not where it was asked to be: %v", err)
 	}
 }
+
+func TestWriteAloneLeavesTheWAL(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.SQLite(t)
+	modeInside := func() string {
+		var mode string
+		err := d.WriteAlone(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS written_alone (n INTEGER)`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO written_alone (n) VALUES (1)`); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `PRAGMA journal_mode`).Scan(&mode)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mode
+	}
+	// A reader of this process's own, idle, does not keep it in WAL mode.
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if got := modeInside(); got != "delete" {
+		t.Errorf("journal mode inside WriteAlone: %q, want delete", got)
+	}
+	var after string
+	if err := d.QueryRow(ctx, `PRAGMA journal_mode`).Scan(&after); err != nil || after != "wal" {
+		t.Errorf("journal mode afterwards: %q (%v), want wal", after, err)
+	}
+
+	// Another process's connection keeps the WAL; the write still happens.
+	other, err := db.Open(ctx, "", filepath.Dir(d.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.QueryRow(ctx, `SELECT COUNT(*) FROM written_alone`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if got := modeInside(); got != "wal" {
+		t.Errorf("journal mode inside WriteAlone with another connection open: %q, want wal", got)
+	}
+	if err := other.QueryRow(ctx, `SELECT COUNT(*) FROM written_alone`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("the other connection reads %d rows (%v), want 2", n, err)
+	}
+}

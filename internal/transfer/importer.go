@@ -78,7 +78,18 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 	if err != nil {
 		return Report{}, fmt.Errorf("import: %w", err)
 	}
-	err = a.DB.Write(ctx, func(tx *db.Tx) error {
+	write := a.DB.Write
+	if empty && opts.Alone {
+		// Holding the database alone, the import cannot read the stored
+		// records it refers to by name through another connection.
+		for _, ix := range []*refIndex{im.situations, im.parties, im.sources} {
+			if err := ix.prefetch(); err != nil {
+				return Report{}, fmt.Errorf("import: %w", err)
+			}
+		}
+		write = a.DB.WriteAlone
+	}
+	err = write(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		load := func() error {
 			if err := body(im); err != nil {

@@ -54,6 +54,17 @@ func (ix *refIndex) add(id, where string, names ...string) (r *ref, duplicateOf 
 	return r, ""
 }
 
+// prefetch reads the stored records now, for an import that must not read
+// outside its transaction once it has begun (Options.Alone).
+func (ix *refIndex) prefetch() error {
+	stored, err := ix.load()
+	if err != nil {
+		return err
+	}
+	ix.load = func() ([]named, error) { return stored, nil }
+	return nil
+}
+
 // resolve turns a reference into an ID, or says why it cannot.
 func (ix *refIndex) resolve(value string) (id string, problem string, err error) {
 	value = strings.TrimSpace(value)

@@ -82,7 +82,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				path := tc.export(t, t.TempDir())
 				dst := fresh(t, d)
-				rep, err := transfer.ImportFile(ctx, dst, path, transfer.Options{})
+				// A directory is imported as the command line does.
+				rep, err := transfer.ImportFile(ctx, dst, path, transfer.Options{Alone: tc.name == "directory"})
 				mustImport(t, rep, err)
 				if rep.Imported != wantCounts {
 					t.Errorf("imported %+v, want %+v", rep.Imported, wantCounts)

@@ -29,6 +29,10 @@ type Options struct {
 	// Partial commits the valid records and reports the others. Without
 	// it, an import with any rejected row commits nothing.
 	Partial bool
+	// Alone says that the operator runs the import on the data directory
+	// (the command line, not the server): an import into an empty SQLite
+	// store may then hold the database to itself (db.DB.WriteAlone).
+	Alone bool
 }
 
 // Rejection is a row that was not imported, and why.
