@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,21 +35,37 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		}
 	}
 	page := Page{Incidents: []Incident{}}
-	if err := s.db.QueryRow(ctx, counted.countSQL(), counted.args...).Scan(&page.Total); err != nil {
-		return Page{}, fmt.Errorf("count incidents: %w", err)
+	var rows *sql.Rows
+	if q.byKey && f.Cursor == "" {
+		// The first page in date order: one walk yields the matches' keys in
+		// order, as far as the count goes, and the page is the first of
+		// them. A count and a page each walking the matches did the work
+		// twice (a word's matches are gathered once per statement).
+		matches, err := s.matchingKeys(ctx, q, CountLimit+1)
+		if err != nil {
+			return Page{}, err
+		}
+		page.Total = len(matches)
+		rows, err = s.incidentsByKeys(ctx, matches[:min(len(matches), f.Limit+1)], q.direction())
+		if err != nil {
+			return Page{}, err
+		}
+	} else {
+		if err := s.db.QueryRow(ctx, counted.countSQL(), counted.args...).Scan(&page.Total); err != nil {
+			return Page{}, fmt.Errorf("count incidents: %w", err)
+		}
+		if f.Cursor != "" {
+			c, _ := decodeCursor(f.Cursor)
+			if err := q.after(c); err != nil {
+				return Page{}, err
+			}
+		}
+		if rows, err = s.db.Query(ctx, q.pageSQL(f.Limit+1), q.args...); err != nil {
+			return Page{}, fmt.Errorf("list incidents: %w", err)
+		}
 	}
 	if page.Total > CountLimit {
 		page.Total, page.TotalCapped = CountLimit, true
-	}
-	if f.Cursor != "" {
-		c, _ := decodeCursor(f.Cursor)
-		if err := q.after(c); err != nil {
-			return Page{}, err
-		}
-	}
-	rows, err := s.db.Query(ctx, q.pageSQL(f.Limit+1), q.args...)
-	if err != nil {
-		return Page{}, fmt.Errorf("list incidents: %w", err)
 	}
 	defer rows.Close()
 	var keys []int64
@@ -75,6 +92,52 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		ptrs[i] = &page.Incidents[i]
 	}
 	return page, loadChildren(ctx, s.db, ptrs)
+}
+
+// matchingKeys returns the list keys of the first n matches of q, in its
+// order (q.byKey).
+func (s *Store) matchingKeys(ctx context.Context, q *listQuery, n int) ([]int64, error) {
+	distinct := ``
+	if q.perAct {
+		distinct = `DISTINCT `
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+distinct+q.key+` FROM `+q.source+q.whereSQL()+
+		fmt.Sprintf(` ORDER BY %s %s LIMIT %d`, q.key, q.direction(), n), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	defer rows.Close()
+	var keys []int64
+	for rows.Next() {
+		var key int64
+		if err := rows.Scan(&key); err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		keys = append(keys, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	return keys, nil
+}
+
+// incidentsByKeys reads the incidents of the given list keys, in key order
+// (dir ASC or DESC), with the key after their columns.
+func (s *Store) incidentsByKeys(ctx context.Context, keys []int64, dir string) (*sql.Rows, error) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	in := `NULL` // no key: no row
+	if len(keys) > 0 {
+		in = db.Placeholders(1, len(keys))
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+columns+`, i.list_key FROM incidents i WHERE i.list_key IN (`+in+
+		`) ORDER BY i.list_key `+dir, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	return rows, nil
 }
 
 // keyScanner reads the list key selected after the incident's columns.
