@@ -40,7 +40,7 @@ import (
 )
 
 func main() {
-	dataDir := flag.String("data", "", "SQLite data directory")
+	dataDir := flag.String("data", "", "data directory: the SQLite store, or with -db the signing keys and evidence store")
 	dbURL := flag.String("db", "", "PostgreSQL URL (instead of -data)")
 	requests := flag.Int("requests", 300, "timed requests per query shape")
 	warmup := flag.Int("warmup", 30, "untimed requests per shape before timing")
@@ -50,8 +50,10 @@ func main() {
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	budget := flag.Duration("budget", 2*time.Minute, "stop timing a shape after this long, whatever its count (slow shapes)")
 	flag.Parse()
-	if *dataDir == "" && *dbURL == "" {
-		fmt.Fprintln(os.Stderr, "usage: query (-data DIR | -db postgres://… [-data DIR]) [-requests N] [-warmup N] [-shapes REGEXP]")
+	if *dataDir == "" {
+		// The server keeps its signing keys and evidence store there, also
+		// with PostgreSQL.
+		fmt.Fprintln(os.Stderr, "usage: query -data DIR [-db postgres://…] [-requests N] [-warmup N] [-shapes REGEXP]")
 		os.Exit(2)
 	}
 	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget); err != nil {
