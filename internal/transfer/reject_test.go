@@ -635,3 +635,47 @@ func TestTemporaryFilesRemoved(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusedInABulkLoad(t *testing.T) {
+	// Into an empty store (a bulk load, here as the command line runs it),
+	// an act ID the file uses twice is rejected on its row, and the rest
+	// is written: a link with no act, a link to an act, a perpetrator.
+	files := map[string]string{
+		"sources.csv":      expand("id,kind,title\n{21},un_report,Mission report\n"),
+		"incidents.csv":    expand("id,title\n{1},A link and no act\n{2},An act and a link to it\n{3},Reuses an act ID\n"),
+		"acts.csv":         expand("id,incident_id,violation_type\n{31},{2},rape\n{31},{3},rape\n"),
+		"perpetrators.csv": expand("act_id,description\n{31},unidentified men\n"),
+		"information_links.csv": expand(`id,incident_id,act_id,source_id
+{41},{1},,{21}
+{42},{2},{31},{21}
+`),
+	}
+	for _, partial := range []bool{false, true} {
+		t.Run(fmt.Sprintf("partial=%v", partial), func(t *testing.T) {
+			dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+				a := app.New(d)
+				rep, err := transfer.ImportFile(ctx, a, writeDir(t, files), transfer.Options{Partial: partial, Alone: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkRejections(t, rep, []want{
+					{"acts.csv", 3, "id", "an act with this ID already exists"},
+					{"incidents.csv", 4, "", "acts.csv row 3"},
+				})
+				if !partial {
+					return
+				}
+				if !rep.Committed || rep.Imported != (transfer.Counts{Sources: 1, Incidents: 2, Acts: 1}) {
+					t.Fatalf("committed %v, imported %+v", rep.Committed, rep.Imported)
+				}
+				in, err := a.Incidents.Get(ctx, id(2))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(in.Acts) != 1 || len(in.Acts[0].Perpetrators) != 1 || len(in.Information) != 1 || in.Information[0].ActID != id(31) {
+					t.Errorf("incident 2: acts %+v, information %+v", in.Acts, in.Information)
+				}
+			})
+		})
+	}
+}
