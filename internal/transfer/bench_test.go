@@ -33,6 +33,13 @@ func BenchmarkImportCSV(b *testing.B) {
 	benchImport(b, dir, counts, transfer.Options{Alone: true}, sqliteStore)
 }
 
+// BenchmarkImportCSVInWAL is the same import as the server runs it, in
+// the WAL (without Options.Alone).
+func BenchmarkImportCSVInWAL(b *testing.B) {
+	dir, counts := benchSet(b)
+	benchImport(b, dir, counts, transfer.Options{}, sqliteStore)
+}
+
 // BenchmarkImportCSVPartial is the same import with Options.Partial, which
 // writes incidents in batches under savepoints.
 func BenchmarkImportCSVPartial(b *testing.B) {
