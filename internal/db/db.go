@@ -325,10 +325,11 @@ func (d *DB) rebind(query string) string {
 	if q, ok := rebound.Load(query); ok {
 		return q.(string)
 	}
-	q := placeholder.ReplaceAllString(query, "?$1")
+	form := "?$1"
 	if inOrder(query) {
-		q = placeholder.ReplaceAllString(query, "?")
+		form = "?"
 	}
+	q := placeholder.ReplaceAllString(query, form)
 	rebound.Store(query, q)
 	return q
 }

@@ -53,9 +53,10 @@ func facetTables(d db.Dialect) []string {
 // facetIndexes are built after the rows, once. Their names are the walks
 // of list_plan.go. Each ends with the case's number: nearly every list is
 // made for someone restricted to their cases, and a walk that had to read
-// the row for it read a page per match (a count of a thousand matches
-// took 31 ms instead of 0.3 ms at a million incidents). The number, not
-// the case's ID, keeps the indexes narrow.
+// the row for it read a page per match (at a million incidents, counting a
+// thousand matches of situation + violation took 3.6 ms with the pages
+// cached and 31 ms without, against 0.3 ms with no case to check). The
+// number, not the case's ID, keeps the indexes narrow.
 func facetIndexes(d db.Dialect) []string {
 	out := []string{
 		`CREATE INDEX act_facets_violation ON act_facets (violation, list_key, case_number)`,

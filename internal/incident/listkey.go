@@ -62,12 +62,13 @@ func spanDays(d record.Date) int64 {
 func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
 	// A bulk load draws the first number and counts on from it in memory;
 	// FinishBulkLoad stores the last.
-	if b := bulkLoadOf(ctx); b != nil && b.lastSeq != 0 {
+	b := bulkLoadOf(ctx)
+	if b != nil && b.lastSeq != 0 {
 		b.lastSeq++
 		return b.lastSeq, nil
 	}
 	n, err := drawSeq(ctx, tx)
-	if b := bulkLoadOf(ctx); b != nil && err == nil {
+	if b != nil && err == nil {
 		b.lastSeq = n
 	}
 	return n, err
@@ -106,7 +107,7 @@ func init() { db.RegisterMigration(8, migrateListKeys) }
 // migrateListKeys gives every incident its list key (numbered in the order
 // the list used before, date then ID) and rebuilds the SQLite full-text
 // index under those keys. The per-act rows of act filters, which it built
-// too at first, are built by migration 12 (migrateFacets).
+// too at first, are built by migration 13 (rebuildFacets).
 func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	exec := func(query string, args ...any) error {
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
