@@ -257,8 +257,7 @@ func (b *bulkLoad) lineageOf(ctx context.Context, tx *db.Tx, partyID string) ([]
 	if l, ok := b.lineage[partyID]; ok {
 		return l, nil
 	}
-	rows, err := tx.Query(ctx, `WITH RECURSIVE up (id) AS (SELECT id FROM parties WHERE id = $1
-		UNION SELECT p.parent_id FROM parties p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL) SELECT id FROM up`, partyID)
+	rows, err := tx.Query(ctx, party.LineageSQL("$1"), partyID)
 	if err != nil {
 		return nil, fmt.Errorf("read the parents of party %s: %w", partyID, err)
 	}

@@ -318,6 +318,16 @@ func SubtreeSQL(param string) string {
 	SELECT id FROM subtree`
 }
 
+// LineageSQL is a query for the IDs of the party named by param and all
+// its parents up to its top-level organisation: the parties an act of the
+// party is also attributed to.
+func LineageSQL(param string) string {
+	return `WITH RECURSIVE lineage(id) AS (
+		SELECT id FROM parties WHERE id = ` + param + `
+		UNION SELECT p.parent_id FROM parties p JOIN lineage l ON p.id = l.id WHERE p.parent_id IS NOT NULL)
+	SELECT id FROM lineage`
+}
+
 // Ancestors returns the chain of parents from the party's immediate parent up
 // to its top-level organisation.
 func (s *Store) Ancestors(ctx context.Context, p *Party) ([]Party, error) {
