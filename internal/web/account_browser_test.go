@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -23,9 +22,7 @@ func TestAccountBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t, dbtest.SQLite(t))
 	h, users := behindLogin(t, e.a)
-	srv := httptest.NewServer(withCSP(h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(h))
 	analyst := users[account.Analyst]
 	u, err := e.a.Accounts.UserByName(e.ctx, analyst.Name)
 	if err != nil {

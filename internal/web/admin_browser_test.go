@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -21,9 +20,7 @@ func TestAdminBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t, dbtest.SQLite(t))
 	h, users := behindLogin(t, e.a)
-	srv := httptest.NewServer(withCSP(h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(h))
 	b.login(users[account.Administrator])
 
 	b.wantText(".site-nav", "Administration")

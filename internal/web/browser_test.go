@@ -90,6 +90,15 @@ type browser struct {
 	console []string
 }
 
+// serveTo serves h for the test and opens a browser on it; the browser
+// closes, then the server.
+func serveTo(t *testing.T, h http.Handler) *browser {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return newBrowser(t, srv.URL)
+}
+
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -207,9 +216,7 @@ func TestBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t, dbtest.SQLite(t))
 	h, users := behindLogin(t, e.a)
-	srv := httptest.NewServer(withCSP(h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(h))
 	b.login(users[account.Investigator])
 	sudanCase, err := e.a.Accounts.Case(e.ctx, demo.CaseSudan)
 	if err != nil {

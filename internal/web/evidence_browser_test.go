@@ -12,7 +12,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,9 +58,7 @@ func TestEvidenceBrowser(t *testing.T) {
 	e := newEvidenceEnv(t)
 	h, users := behindLogin(t, e.a)
 	// The content route sets its own, stricter policy over this one.
-	srv := httptest.NewServer(withPolicy(evidenceCSP, h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withPolicy(evidenceCSP, h))
 	b.login(users[account.Investigator])
 
 	// A photograph of 1.5 MB, sent in 256 KiB pieces so that the progress
@@ -188,9 +185,7 @@ func TestEvidenceBrowser(t *testing.T) {
 func TestEvidenceUploadProgress(t *testing.T) {
 	chromiumPath(t)
 	e := newEvidenceEnv(t)
-	srv := httptest.NewServer(withPolicy(evidenceCSP, e.h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withPolicy(evidenceCSP, e.h))
 	dir := t.TempDir()
 	files := map[string][]byte{"ruins.png": noisyPNG(t, 600, 400), "note.txt": []byte("Interview notes, W-4.\n")}
 	var paths []string
@@ -264,9 +259,7 @@ func TestEvidenceUploadProgress(t *testing.T) {
 func TestEvidenceUploadUnderStrictPolicy(t *testing.T) {
 	chromiumPath(t)
 	e := newEvidenceEnv(t)
-	srv := httptest.NewServer(withCSP(e.h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(e.h))
 	content := noisyPNG(t, 200, 100)
 	path := filepath.Join(t.TempDir(), "wall.png")
 	if err := os.WriteFile(path, content, 0o600); err != nil {
@@ -320,9 +313,7 @@ func (b *browser) landsOn(path *regexp.Regexp, timeout time.Duration) bool {
 func TestEvidenceViewers(t *testing.T) {
 	chromiumPath(t)
 	e := newEvidenceEnv(t)
-	srv := httptest.NewServer(withPolicy(evidenceCSP, e.h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withPolicy(evidenceCSP, e.h))
 
 	pdf := e.ingest("forensic-report.pdf", minimalPDF("Forensic report, page 1"), &evidence.Item{Type: evidence.MedicalForensic})
 	b.open("/evidence/" + pdf.ID + "?view=1")
@@ -511,9 +502,7 @@ func TestEvidenceUploadResumes(t *testing.T) {
 	chromiumPath(t)
 	e := newEvidenceEnv(t)
 	net := &flakyNetwork{h: withPolicy(evidenceCSP, e.h)}
-	srv := httptest.NewServer(net)
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, net)
 	dir := t.TempDir()
 	const chunk = 128 << 10
 	write := func(name string, content []byte) string {

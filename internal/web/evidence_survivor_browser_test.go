@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,9 +37,7 @@ func TestEvidenceSurvivorBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, users := behindLogin(t, v.a)
-	srv := httptest.NewServer(withPolicy(evidenceCSP, h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withPolicy(evidenceCSP, h))
 	b.login(users[account.Investigator])
 
 	dir := t.TempDir()
@@ -81,7 +78,7 @@ func TestEvidenceSurvivorBrowser(t *testing.T) {
 	b.screenshot("evidence-survivor-page-en")
 
 	// An analyst of the same case sees the item, not the file.
-	analyst := newBrowser(t, srv.URL)
+	analyst := newBrowser(t, b.base)
 	analyst.login(users[account.Analyst])
 	analyst.open("/evidence/" + id)
 	analyst.wantText("#closed", "This file identifies a survivor: seeing it needs the permission to see identities.")

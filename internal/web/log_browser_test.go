@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -25,9 +24,7 @@ func TestBrowserAuditLog(t *testing.T) {
 	cosigner, err := audit.LoadWitnessKey(t.TempDir())
 	e.must(err)
 	e.must(audit.AddWitness(e.ctx, d, audit.Witness{Name: "partner-ngo", URL: "http://127.0.0.1:1/witness", VerifierKey: cosigner.Public}))
-	srv := httptest.NewServer(withCSP(e.h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(e.h))
 
 	b.open("/incidents")
 	b.navigate("open the audit log", chromedp.Click(chromedp.CSS(`.site-nav a[href="/log"]`)))

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,9 +133,7 @@ func TestLoginBrowser(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t, dbtest.SQLite(t))
 	h, users := behindLogin(t, e.a)
-	srv := httptest.NewServer(withCSP(h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(h))
 
 	b.open("/incidents/" + e.nova.ID)
 	if loc := b.location(); !strings.Contains(loc, "/login?next=%2Fincidents%2F"+e.nova.ID) {

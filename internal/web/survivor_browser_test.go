@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,9 +40,7 @@ func TestSurvivorBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, users := behindLogin(t, s.a)
-	srv := httptest.NewServer(withCSP(h))
-	defer srv.Close()
-	b := newBrowser(t, srv.URL)
+	b := serveTo(t, withCSP(h))
 	investigator := users[account.Investigator]
 	b.login(investigator)
 
