@@ -7,6 +7,14 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 )
 
+// LimitPrefixWords lowers how many words a query's last word may be
+// expanded to on PostgreSQL, so that tests reach both plans for a prefix.
+func LimitPrefixWords(n int) (restore func()) {
+	old := maxPrefixWords
+	maxPrefixWords = n
+	return func() { maxPrefixWords = old }
+}
+
 // ForceLeadingFilter makes lists take the named facet walk ("party",
 // "party+violation", "violation", "age", "violation+age",
 // "situation+violation") where it applies, so that tests cover every plan.
@@ -56,6 +64,11 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 	}
 	if err := rebuildFacets(ctx, tx, d.Dialect); err != nil {
 		return err
+	}
+	if d.Dialect == db.Postgres {
+		if err := rebuildWords(ctx, tx.ExecContext); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

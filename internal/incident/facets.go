@@ -290,9 +290,10 @@ func writeStaging(ctx context.Context, tx *db.Tx, rows [][]any) error {
 	return nil
 }
 
-// FinishBulkLoad writes the per-act rows and the full-text index of every
-// incident after a load begun with BeginBulkLoad, in list-key order, and
-// builds the per-act indexes once afterwards.
+// FinishBulkLoad writes the per-act rows and the full-text index (SQLite) or
+// the table of words (PostgreSQL) of every incident after a load begun with
+// BeginBulkLoad, in list-key order, and builds their indexes once
+// afterwards.
 func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 	if b := bulkLoadOf(ctx); b != nil && b.lastSeq != 0 {
 		if err := storeSeq(ctx, tx, b.lastSeq); err != nil {
@@ -328,7 +329,7 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 	if tx.Dialect() == db.SQLite {
 		return indexSearch(ctx, tx.Exec)
 	}
-	return nil
+	return buildWords(ctx, tx.Exec)
 }
 
 // A party moved under another parent changes which ranges its acts, and

@@ -100,12 +100,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 // matchingKeys returns the list keys of the first n matches of q, in its
 // order (q.byKey).
 func (s *Store) matchingKeys(ctx context.Context, q *listQuery, n int) ([]int64, error) {
-	distinct := ``
-	if q.perAct {
-		distinct = `DISTINCT `
-	}
-	rows, err := s.db.Query(ctx, `SELECT `+distinct+q.key+` FROM `+q.source+q.whereSQL()+
-		fmt.Sprintf(` ORDER BY %s %s LIMIT %d`, q.key, q.direction(), n), q.args...)
+	rows, err := s.db.Query(ctx, q.keysSQL(n, true), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
@@ -162,6 +157,10 @@ type listQuery struct {
 	// perAct: the source has a row per act, so keys repeat and the page
 	// joins incidents on the distinct keys.
 	perAct bool
+	// branches: conditions each of which picks some of the source's rows
+	// (each word a prefix stands for): the matches are the union of the
+	// branches, each walked in key order and merged (keysSQL).
+	branches []string
 	// byKey: the list is in date order, which is list-key order.
 	byKey bool
 	desc  bool
@@ -177,12 +176,39 @@ func (q *listQuery) arg(v any) string {
 func (q *listQuery) whereSQL() string { return whereClause(q.where) }
 
 func (q *listQuery) countSQL() string {
-	match := `1`
 	if q.perAct {
-		match = `DISTINCT ` + q.key
+		return `SELECT COUNT(*) FROM (` + q.keysSQL(CountLimit+1, false) + `) AS matches`
 	}
-	return `SELECT COUNT(*) FROM (SELECT ` + match + ` FROM ` + q.source + q.whereSQL() +
+	return `SELECT COUNT(*) FROM (SELECT 1 FROM ` + q.source + q.whereSQL() +
 		fmt.Sprintf(` LIMIT %d) AS matches`, CountLimit+1)
+}
+
+// keysSQL selects the list keys of the first n matches as list_key, in key
+// order if ordered (else any n). With branches, each branch gives its
+// first n and the union's distinct first n are taken: a key among the
+// union's first n is among its own branch's first n, and if any branch
+// has n, so has the union.
+func (q *listQuery) keysSQL(n int, ordered bool) string {
+	distinct, order := ``, ``
+	if q.perAct {
+		distinct = `DISTINCT `
+	}
+	if ordered {
+		order = ` ORDER BY ` + q.key + ` ` + q.direction()
+	}
+	limit := fmt.Sprintf(` LIMIT %d`, n)
+	if len(q.branches) == 0 {
+		return `SELECT ` + distinct + q.key + ` AS list_key FROM ` + q.source + q.whereSQL() + order + limit
+	}
+	branches := make([]string, len(q.branches))
+	for i, b := range q.branches {
+		branches[i] = `(SELECT ` + q.key + ` AS list_key FROM ` + q.source + whereClause(append([]string{b}, q.where...)) +
+			order + limit + `)`
+	}
+	if ordered {
+		order = ` ORDER BY list_key ` + q.direction()
+	}
+	return `SELECT DISTINCT list_key FROM (` + strings.Join(branches, ` UNION ALL `) + `) AS branches` + order + limit
 }
 
 func (q *listQuery) direction() string {
@@ -195,8 +221,7 @@ func (q *listQuery) direction() string {
 func (q *listQuery) pageSQL(limit int) string {
 	dir := q.direction()
 	if q.perAct {
-		return `SELECT ` + columns + `, i.list_key FROM (SELECT DISTINCT ` + q.key + ` AS list_key FROM ` + q.source +
-			q.whereSQL() + fmt.Sprintf(` ORDER BY %s %s LIMIT %d) AS k`, q.key, dir, limit) +
+		return `SELECT ` + columns + `, i.list_key FROM (` + q.keysSQL(limit, true) + `) AS k` +
 			` JOIN incidents i ON i.list_key = k.list_key ORDER BY i.list_key ` + dir
 	}
 	order := q.key + ` ` + dir
@@ -267,6 +292,7 @@ var facetWalks = []facetWalk{
 
 // plan chooses how to find the matches of f:
 //
+//   - with words on PostgreSQL: planWords (words.go);
 //   - with words, in date order on SQLite: walk the full-text matches in
 //     list-key order (they are stored under it) and check the rest;
 //   - with conditions on acts, in date order: walk the facet rows of the
@@ -282,10 +308,14 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 	terms := textsearch.Terms(f.Text)
 
 	switch {
-	case q.byKey && len(terms) > 0 && s.db.Dialect == db.SQLite:
+	case len(terms) > 0 && s.db.Dialect == db.Postgres:
+		if err := s.planWords(ctx, q, f, terms, acts); err != nil {
+			return nil, err
+		}
+	case q.byKey && len(terms) > 0:
 		q.source, q.key = `incident_search s CROSS JOIN incidents i`, `s.rowid`
 		q.where = append(q.where, `incident_search MATCH `+q.arg(textsearch.FTS5(terms)), `i.list_key = s.rowid`)
-		if err := s.incidentConditions(ctx, q, f, "s.rowid", "i"); err != nil {
+		if err := s.incidentConditions(ctx, q, f, "s.rowid", "i", "i.case_id"); err != nil {
 			return nil, err
 		}
 		if len(acts) > 0 {
@@ -325,21 +355,17 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 		if values["situation_id"] == "" {
 			f.SituationID = "" // walked already
 		}
-		if err := s.incidentConditions(ctx, q, f, "f.list_key", "f"); err != nil {
+		if err := s.incidentConditions(ctx, q, f, "f.list_key", "f", "f.case_number"); err != nil {
 			return nil, err
 		}
 	default:
 		q.source, q.key = `incidents i`, `i.list_key`
-		if err := s.incidentConditions(ctx, q, f, "i.list_key", "i"); err != nil {
+		if err := s.incidentConditions(ctx, q, f, "i.list_key", "i", "i.case_id"); err != nil {
 			return nil, err
 		}
 		if len(terms) > 0 {
-			if s.db.Dialect == db.Postgres {
-				q.where = append(q.where, `i.search @@ to_tsquery('simple', `+q.arg(textsearch.TSQuery(terms))+`)`)
-			} else {
-				q.where = append(q.where, `i.list_key IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
-					q.arg(textsearch.FTS5(terms))+`)`)
-			}
+			q.where = append(q.where, `i.list_key IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
+				q.arg(textsearch.FTS5(terms))+`)`)
 		}
 		if len(acts) > 0 {
 			q.where = append(q.where, actsExist(q, acts, "i.list_key"))
@@ -367,14 +393,15 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 }
 
 // incidentConditions adds the filters on the incident itself, on the
-// columns of alias (incidents or a facet table, which copies them).
-func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias string) error {
+// columns of alias (incidents or a facet table, which copies them), and
+// keeps the cases ctx is restricted to by caseColumn: an incident's
+// case_id, or the case_number of per-act rows and words.
+func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias, caseColumn string) error {
 	caseCondition := CaseCondition
-	column := alias + ".case_id"
-	if q.perAct {
-		caseCondition, column = caseNumberCondition, alias+".case_number"
+	if strings.HasSuffix(caseColumn, ".case_number") {
+		caseCondition = caseNumberCondition
 	}
-	if c, ok := caseCondition(ctx, column, q.arg); ok {
+	if c, ok := caseCondition(ctx, caseColumn, q.arg); ok {
 		q.where = append(q.where, c)
 	}
 	if f.SituationID != "" {

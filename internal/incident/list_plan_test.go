@@ -28,7 +28,7 @@ func TestListPlansAgree(t *testing.T) {
 		f := setup(t, d)
 		m := &listModel{parents: map[string]string{f.qassam.ID: f.hamas.ID, f.nukhba.ID: f.qassam.ID}}
 		r := rand.New(rand.NewPCG(7, 7))
-		words := []string{"alpha", "bravo", "charlie", "delta", "echo"}
+		words := []string{"alpha", "alpine", "bravo", "charlie", "delta", "echo"}
 		days := []string{"2023-10-07", "2023-10-08", "2024-01-15", "2024-01-16", "2025-06-01", ""}
 		parties := []string{f.hamas.ID, f.qassam.ID, f.nukhba.ID, f.rsf.ID, ""}
 		violations := []incident.ViolationType{incident.Rape, incident.GangRape, incident.SexualSlavery,
@@ -96,6 +96,19 @@ func TestListPlansAgree(t *testing.T) {
 			{Text: "alpha brav"},
 			{Text: "charlie", PartyID: f.hamas.ID},
 			{Text: "delta", ViolationType: incident.Rape, AgeGroup: incident.Child, SituationID: f.israel.ID},
+			// Prefixes of one word, of two common ones, of ten (n010…n019)
+			// and of ninety, alone and after a word, and one that begins no
+			// word.
+			{Text: "ech"},
+			{Text: "alp"},
+			{Text: "delta alp", AgeGroup: incident.Child},
+			{Text: "n01"},
+			{Text: "n0"},
+			{Text: "alpha n0", Status: incident.Verified},
+			{Text: "bravo n01", ViolationType: incident.Rape},
+			{Text: "n01 charl", SituationID: f.sudan.ID},
+			{Text: "zzz"},
+			{Text: "alpha zzz"},
 		}
 		check := func(t *testing.T, stage string) {
 			for _, filter := range filters {
@@ -107,12 +120,21 @@ func TestListPlansAgree(t *testing.T) {
 						}
 						want := m.list(filter, sort, scope)
 						for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
-							restore := incident.ForceLeadingFilter(lead)
-							got, total := pageThrough(t, ctx, f.store, filter, sort)
-							restore()
-							if !slices.Equal(got, want) || total != len(want) {
-								t.Fatalf("%s: %+v sorted %s, %q first, cases %q:\n got %q (total %d)\nwant %q",
-									stage, filter, sort, lead, scope, m.titles(got), total, m.titles(want))
+							// On PostgreSQL a prefix stands for the words it begins,
+							// up to a limit, past which it is checked as a prefix.
+							for _, prefixWords := range []int{32, 1} {
+								restore := incident.ForceLeadingFilter(lead)
+								restoreLimit := incident.LimitPrefixWords(prefixWords)
+								got, total := pageThrough(t, ctx, f.store, filter, sort)
+								restoreLimit()
+								restore()
+								if !slices.Equal(got, want) || total != len(want) {
+									t.Fatalf("%s: %+v sorted %s, %q first, %d words a prefix, cases %q:\n got %q (total %d)\nwant %q",
+										stage, filter, sort, lead, prefixWords, scope, m.titles(got), total, m.titles(want))
+								}
+								if filter.Text == "" {
+									break
+								}
 							}
 						}
 					}

@@ -45,15 +45,20 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		in.Place.Country, in.Place.Latitude, in.Place.Longitude, string(in.Place.Precision),
 		in.Date.Start, in.Date.End, string(in.Date.Precision), string(in.Context), string(in.Status),
 		in.Version, db.FormatTime(in.CreatedAt), in.CreatedBy, db.FormatTime(in.UpdatedAt), in.UpdatedBy,
-		db.NullIfEmpty(in.CaseID), key, spanDays(in.Date), searchDocument(in)}
+		db.NullIfEmpty(in.CaseID), key, spanDays(in.Date)}
 	const insert = `INSERT INTO incidents (id, title, summary, situation_id, place_name, place_admin_area,
 		place_country, latitude, longitude, location_precision, date_start, date_end, date_precision, context,
 		status, version, created_at, created_by, updated_at, updated_by, case_id, list_key, span_days`
 	const values = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23`
 	if tx.Dialect() == db.Postgres {
-		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, to_tsvector('simple', $24))`, args...)
+		words := incidentWords(in)
+		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, `+fmt.Sprintf(searchWords, `$24`)+`)`,
+			append(args, words)...)
+		if err == nil && bulkLoadOf(ctx) == nil {
+			err = writeWords(ctx, tx, words, key, in.CaseID)
+		}
 	} else {
-		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args[:23]...)
+		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args...)
 		if err == nil && bulkLoadOf(ctx) == nil {
 			err = indexSQLite(ctx, tx, key, in)
 		}
@@ -107,9 +112,13 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
 			updated_at = $16, updated_by = $17, case_id = $20, span_days = $21`
 		update += ` WHERE id = $18 AND version = $19`
+		words := incidentWords(in)
 		if tx.Dialect() == db.Postgres {
-			update = strings.Replace(update, ` WHERE`, `, search = to_tsvector('simple', $22) WHERE`, 1)
-			args = append(args, searchDocument(in))
+			if err := deleteWords(ctx, tx, in.ID, oldKey); err != nil {
+				return err
+			}
+			update = strings.Replace(update, ` WHERE`, `, search = `+fmt.Sprintf(searchWords, `$22`)+` WHERE`, 1)
+			args = append(args, words)
 		}
 		if err := record.UpdateRow(ctx, tx, "incidents", &in.Meta, update+` RETURNING created_at, created_by`, args...); err != nil {
 			in.Version = read
@@ -122,7 +131,11 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 				return fmt.Errorf("re-key incident %s: %w", in.ID, err)
 			}
 		}
-		if tx.Dialect() == db.SQLite {
+		if tx.Dialect() == db.Postgres {
+			if err := writeWords(ctx, tx, words, key, in.CaseID); err != nil {
+				return err
+			}
+		} else {
 			if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid = $1`, oldKey); err != nil {
 				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
 			}
@@ -143,10 +156,6 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		}
 		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)
 	})
-}
-
-func searchDocument(in *Incident) string {
-	return textsearch.Document(in.Title, in.Summary, in.Place.Name, in.Place.AdminArea)
 }
 
 // indexSQLite queues the incident's row of the full-text index, under its

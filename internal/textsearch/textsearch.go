@@ -8,6 +8,7 @@ package textsearch
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -48,6 +49,38 @@ func Terms(query string) []string {
 	return strings.FieldsFunc(Normalize(query), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r)
 	})
+}
+
+// MaxWordBytes bounds a word in a table of words (PostgreSQL's index of
+// incidents by word): an index entry has a size limit, and no real word
+// comes near it. Longer words are cut, in the table and in queries alike.
+const MaxWordBytes = 200
+
+// Words returns the distinct words of fields as Terms splits them, each cut
+// to MaxWordBytes, in order of first appearance.
+func Words(fields ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range Terms(strings.Join(fields, " ")) {
+		w = Cut(w)
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Cut shortens a word to MaxWordBytes, on a character boundary.
+func Cut(word string) string {
+	if len(word) <= MaxWordBytes {
+		return word
+	}
+	end := MaxWordBytes
+	for end > 0 && !utf8.RuneStart(word[end]) {
+		end--
+	}
+	return word[:end]
 }
 
 // FTS5 renders terms as an FTS5 MATCH expression: every word must appear,

@@ -2,7 +2,9 @@ package textsearch
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestTerms(t *testing.T) {
@@ -32,5 +34,23 @@ func TestQueries(t *testing.T) {
 	}
 	if got := TSQuery(terms); got != `'road' & '23':*` {
 		t.Errorf("TSQuery = %s", got)
+	}
+}
+
+func TestWords(t *testing.T) {
+	got := Words("Road 232: the road", "Kfar Aza", "road")
+	if want := []string{"road", "232", "the", "kfar", "aza"}; !slices.Equal(got, want) {
+		t.Errorf("Words = %q, want %q", got, want)
+	}
+	long := strings.Repeat("ع", 150) // 300 bytes
+	w := Words(long)
+	if len(w) != 1 || len(w[0]) != MaxWordBytes || !utf8.ValidString(w[0]) {
+		t.Errorf("a 300-byte word became %d bytes, valid %v", len(w[0]), utf8.ValidString(w[0]))
+	}
+	if Cut(strings.Repeat("a", 201)+"ع") != strings.Repeat("a", 200) {
+		t.Error("Cut keeps more than MaxWordBytes")
+	}
+	if Cut("a"+strings.Repeat("ع", 100)) != "a"+strings.Repeat("ع", 99) { // 201 bytes: the last letter would be split
+		t.Error("Cut splits a character")
 	}
 }
