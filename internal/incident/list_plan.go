@@ -23,11 +23,13 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	// The count does not depend on the order: a list by title or by last
-	// edit that filters on acts counts its matches by walking the per-act
-	// rows, as date order would, instead of probing incidents in its own
-	// order until a thousand match (slow when the act is rare).
+	// edit that filters on acts (or, on PostgreSQL, words) counts its
+	// matches by walking the per-act rows (or words), as date order would,
+	// instead of probing incidents in its own order until a thousand match
+	// (slow when the act or word is rare).
 	counted := q
-	if !q.byKey && len(actFilters(f)) > 0 && len(textsearch.Terms(f.Text)) == 0 {
+	words := len(textsearch.Terms(f.Text)) > 0
+	if !q.byKey && (len(actFilters(f)) > 0 && !words || words && s.db.Dialect == db.Postgres) {
 		byDate := f
 		byDate.Sort = NewestFirst
 		if counted, err = s.plan(ctx, byDate); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -68,7 +69,8 @@ func migrateWords(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 				rows.Close()
 				return err
 			}
-			args = append(args, last, strings.Join(textsearch.Words(title, summary, place, area), " "))
+			// The key as text: a VALUES list's parameters are typed as text.
+			args = append(args, strconv.FormatInt(last, 10), strings.Join(textsearch.Words(title, summary, place, area), " "))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -102,14 +104,6 @@ func buildWords(ctx context.Context, exec execFunc) error {
 		}
 	}
 	return nil
-}
-
-// rebuildWords writes the table of words anew, after list keys changed.
-func rebuildWords(ctx context.Context, exec execFunc) error {
-	if _, err := exec(ctx, `DELETE FROM incident_words`); err != nil {
-		return fmt.Errorf("index incidents by word: %w", err)
-	}
-	return buildWords(ctx, exec)
 }
 
 func incidentWords(in *Incident) string {
