@@ -21,7 +21,7 @@ import (
 // the filters mean, on a random record with many incidents on the same
 // days: each filter, in date order both ways and by title, paged in small
 // pages, walking each act filter's rows first in turn. Then again after
-// incidents change their dates and acts, after a unit moves to another
+// incidents change their dates, acts, titles and cases, after a unit moves to another
 // party, and after the list keys are migrated anew from the records.
 func TestListPlansAgree(t *testing.T) {
 	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
@@ -151,6 +151,9 @@ func TestListPlansAgree(t *testing.T) {
 			changed.Date, changed.Acts = randomDate(), randomActs()
 			if r.IntN(3) == 0 {
 				changed.Title = "echo moved " + changed.Title
+			}
+			if r.IntN(4) == 0 { // to another case: its words and acts follow
+				changed.CaseID = cases[r.IntN(2)]
 			}
 			if err := f.store.Update(f.ctx, changed); err != nil {
 				t.Fatal(err)
