@@ -7,12 +7,13 @@ import (
 	"github.com/dossier-org/dossier/internal/db"
 )
 
-// LimitPrefixWords lowers how many words a query's last word may be
-// expanded to on PostgreSQL, so that tests reach both plans for a prefix.
-func LimitPrefixWords(n int) (restore func()) {
-	old := maxPrefixWords
-	maxPrefixWords = n
-	return func() { maxPrefixWords = old }
+// LimitWordPlans lowers how many words a query's last word may be
+// expanded to on PostgreSQL, and how many acts SQLite reads once for a
+// search with act filters, so that tests reach every plan for words.
+func LimitWordPlans(prefixWords, acts int) (restore func()) {
+	oldWords, oldActs := maxPrefixWords, fewActs
+	maxPrefixWords, fewActs = prefixWords, acts
+	return func() { maxPrefixWords, fewActs = oldWords, oldActs }
 }
 
 // ForceLeadingFilter makes lists take the named facet walk ("party",

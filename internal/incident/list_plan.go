@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -321,7 +322,11 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 			return nil, err
 		}
 		if len(acts) > 0 {
-			q.where = append(q.where, actsExist(q, acts, "s.rowid"))
+			cond, err := s.actsAmongWords(ctx, q, acts)
+			if err != nil {
+				return nil, err
+			}
+			q.where = append(q.where, cond)
 		}
 	case q.byKey && len(acts) > 0 && len(terms) == 0:
 		values := map[string]string{}
@@ -394,6 +399,50 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` f WHERE ` + strings.Join(conds, ` AND `) + `)`
 }
 
+// actsAmongWords is the condition on acts of a walk of SQLite's full-text
+// matches. When few acts meet the filters, their keys are read once into a
+// temporary index that each match probes; otherwise each match probes the
+// per-act rows, and the walk stops early as matches are dense. At a
+// million incidents, a common word with a violation of 15,000 acts took
+// 11–18 ms read once against 31–49 ms probed; with one of 122,000 acts,
+// 38–68 ms against 10–17 ms.
+func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilter) (string, error) {
+	values := map[string]string{}
+	for _, a := range acts {
+		values[a.column] = a.value
+	}
+	fewest := -1
+	for _, w := range facetWalks {
+		if w.columns[0] == "situation_id" || slices.ContainsFunc(w.columns, func(c string) bool { return values[c] == "" }) {
+			continue
+		}
+		n, err := s.walkRows(ctx, w, values, fewActs+1)
+		if err != nil {
+			return "", err
+		}
+		if fewest < 0 || n < fewest {
+			fewest = n
+		}
+	}
+	if fewest < 0 || fewest > fewActs {
+		return actsExist(q, acts, "s.rowid"), nil
+	}
+	table := "act_facets"
+	var conds []string
+	for _, a := range acts {
+		if a.column == "party_id" {
+			table = "party_facets"
+		}
+		conds = append(conds, a.sql(q, "f"))
+	}
+	// The unary + keeps SQLite from turning the list into rowid lookups of
+	// the full-text index, each of which would run the word query again.
+	return `+s.rowid IN (SELECT f.list_key FROM ` + table + ` f WHERE ` + strings.Join(conds, ` AND `) + `)`, nil
+}
+
+// fewActs is where actsAmongWords stops reading acts once.
+var fewActs = 40_000
+
 // incidentConditions adds the filters on the incident itself, on the
 // columns of alias (incidents or a facet table, which copies them), and
 // keeps the cases ctx is restricted to by caseColumn: an incident's
@@ -452,7 +501,7 @@ func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facet
 	var best facetWalk
 	bestRows := -1
 	for _, w := range candidates {
-		n, err := s.walkRows(ctx, w, values)
+		n, err := s.walkRows(ctx, w, values, facetRowsCap)
 		if err != nil {
 			return facetWalk{}, err
 		}
@@ -480,6 +529,7 @@ var facetCounts sync.Map // facetCountKey → facetCount
 type facetCountKey struct {
 	db           *db.DB
 	walk, values string
+	limit        int
 }
 
 type facetCount struct {
@@ -487,8 +537,9 @@ type facetCount struct {
 	at   time.Time
 }
 
-func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]string) (int, error) {
-	key := facetCountKey{db: s.db, walk: w.name}
+// walkRows counts the rows of walk w for values, up to limit.
+func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]string, limit int) (int, error) {
+	key := facetCountKey{db: s.db, walk: w.name, limit: limit}
 	var conds []string
 	var args []any
 	for _, c := range w.columns {
@@ -501,7 +552,7 @@ func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]str
 	}
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+w.table+` WHERE `+strings.Join(conds, ` AND `)+
-		fmt.Sprintf(` LIMIT %d) AS rows_of_value`, facetRowsCap), args...).Scan(&n); err != nil {
+		fmt.Sprintf(` LIMIT %d) AS rows_of_value`, limit), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("estimate the acts by %s: %w", w.name, err)
 	}
 	facetCounts.Store(key, facetCount{n, time.Now()})

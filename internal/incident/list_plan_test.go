@@ -121,15 +121,18 @@ func TestListPlansAgree(t *testing.T) {
 						want := m.list(filter, sort, scope)
 						for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
 							// On PostgreSQL a prefix stands for the words it begins,
-							// up to a limit, past which it is checked as a prefix.
+							// up to a limit, past which it is checked as a prefix; on
+							// SQLite, a search reads the acts that meet the act
+							// filters once, up to a limit, past which each match
+							// probes them. Each plan runs below and above its limit.
 							for _, prefixWords := range []int{32, 1} {
 								restore := incident.ForceLeadingFilter(lead)
-								restoreLimit := incident.LimitPrefixWords(prefixWords)
+								restoreLimit := incident.LimitWordPlans(prefixWords, prefixWords)
 								got, total := pageThrough(t, ctx, f.store, filter, sort)
 								restoreLimit()
 								restore()
 								if !slices.Equal(got, want) || total != len(want) {
-									t.Fatalf("%s: %+v sorted %s, %q first, %d words a prefix, cases %q:\n got %q (total %d)\nwant %q",
+									t.Fatalf("%s: %+v sorted %s, %q first, word plans limited to %d, cases %q:\n got %q (total %d)\nwant %q",
 										stage, filter, sort, lead, prefixWords, scope, m.titles(got), total, m.titles(want))
 								}
 								if filter.Text == "" {
