@@ -178,6 +178,22 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return d.read.QueryRowContext(ctx, d.rebind(query), args...)
 }
 
+// Vacuum, on PostgreSQL, marks the pages of tables that a bulk load has
+// just filled as visible to all and refreshes their statistics. Until it
+// has, an index-only scan (every walk of the incident list) visits the
+// table for each entry; autovacuum would get there, minutes later. It must
+// run outside a transaction. SQLite needs nothing: its ANALYZE ran inside
+// the load (Tx.WithoutIndexes).
+func (d *DB) Vacuum(ctx context.Context, tables ...string) error {
+	if d.Dialect != Postgres {
+		return nil
+	}
+	if _, err := d.write.ExecContext(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, `, `)); err != nil {
+		return fmt.Errorf("vacuum %s: %w", strings.Join(tables, ", "), err)
+	}
+	return nil
+}
+
 // Write runs fn in a write transaction, committing if fn returns nil.
 func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	tx, err := d.write.BeginTx(ctx, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,6 +134,11 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 	default:
 		report.Committed = true
 		report.Imported = im.imported
+		if empty {
+			if err := a.DB.Vacuum(ctx, slices.Concat(bulkTables, []string{"act_facets", "party_facets", "incident_words"})...); err != nil {
+				return report, fmt.Errorf("import (committed): %w", err)
+			}
+		}
 	}
 	if report.Rejected == nil {
 		report.Rejected = []Rejection{}

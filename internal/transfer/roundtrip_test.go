@@ -90,6 +90,18 @@ func TestRoundTrip(t *testing.T) {
 				}
 				sameRecords(t, want, dump(t, dst), tc.csv)
 				sameLists(t, src, dst)
+				if d.Dialect == db.Postgres {
+					// Lists read only indexes once the new rows are marked
+					// visible to all.
+					var vacuumed bool
+					if err := dst.DB.QueryRow(ctx, `SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables
+						WHERE relname = 'incident_words'`).Scan(&vacuumed); err != nil {
+						t.Fatal(err)
+					}
+					if !vacuumed {
+						t.Error("an import into an empty store left the table of words unvacuumed")
+					}
+				}
 			})
 		}
 	})
