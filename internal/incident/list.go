@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
@@ -218,7 +219,11 @@ func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) 
 	var n int
 	args := []any{partyID}
 	query := `SELECT COUNT(DISTINCT f.list_key) FROM party_facets f WHERE f.party_id = $1`
-	if c, ok := caseNumberCondition(ctx, "f.case_number", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }); ok {
+	c, ok, err := s.caseNumberCondition(ctx, "f.case_number", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
+	if err != nil {
+		return 0, err
+	}
+	if ok {
 		query += ` AND ` + c
 	}
 	if err := s.db.QueryRow(ctx, query, args...).Scan(&n); err != nil {
@@ -247,12 +252,70 @@ func CaseCondition(ctx context.Context, column string, arg func(any) string) (co
 	return column + " IN (" + strings.Join(ph, ", ") + ")", true
 }
 
-// caseNumberCondition is CaseCondition for the per-act rows, which hold the
-// case's number (facets.go).
-func caseNumberCondition(ctx context.Context, column string, arg func(any) string) (cond string, ok bool) {
-	ids, ok := CaseCondition(ctx, "id", arg)
-	if !ok {
-		return "", false
+// caseNumberCondition is CaseCondition for the per-act rows and words,
+// which hold the case's number (facets.go). The numbers are given as
+// values: a subquery on cases left PostgreSQL's planner guessing, since
+// autovacuum never analyses a table of a few rows (at a million incidents,
+// "status + age group" took 458 ms at the median, and 11 ms once cases was
+// analysed).
+func (s *Store) caseNumberCondition(ctx context.Context, column string, arg func(any) string) (cond string, ok bool, err error) {
+	ids, restricted := record.CaseScope(ctx)
+	if !restricted {
+		return "", false, nil
 	}
-	return column + " IN (SELECT number FROM cases WHERE " + ids + ")", true
+	numbers, err := s.caseNumbers(ctx, ids)
+	if err != nil {
+		return "", true, err
+	}
+	if len(numbers) == 0 {
+		return "1 = 0", true, nil
+	}
+	ph := make([]string, len(numbers))
+	for i, n := range numbers {
+		ph[i] = arg(n)
+	}
+	return column + " IN (" + strings.Join(ph, ", ") + ")", true, nil
+}
+
+// caseNumberCache holds the cases' numbers once read: a case's number
+// never changes.
+var caseNumberCache sync.Map // caseNumberKey → int64
+
+type caseNumberKey struct {
+	db *db.DB
+	id string
+}
+
+func (s *Store) caseNumbers(ctx context.Context, ids []string) ([]int64, error) {
+	var numbers []int64
+	var missing []any
+	for _, id := range ids {
+		if n, ok := caseNumberCache.Load(caseNumberKey{s.db, id}); ok {
+			numbers = append(numbers, n.(int64))
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return numbers, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, number FROM cases WHERE number IS NOT NULL AND id IN (`+
+		db.Placeholders(1, len(missing))+`)`, missing...)
+	if err != nil {
+		return nil, fmt.Errorf("read the numbers of cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("read the numbers of cases: %w", err)
+		}
+		caseNumberCache.Store(caseNumberKey{s.db, id}, n)
+		numbers = append(numbers, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the numbers of cases: %w", err)
+	}
+	return numbers, nil
 }

@@ -450,11 +450,17 @@ var fewActs = 20_000
 // keeps the cases ctx is restricted to by caseColumn: an incident's
 // case_id, or the case_number of per-act rows and words.
 func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias, caseColumn string) error {
-	caseCondition := CaseCondition
+	var c string
+	var ok bool
 	if strings.HasSuffix(caseColumn, ".case_number") {
-		caseCondition = caseNumberCondition
+		var err error
+		if c, ok, err = s.caseNumberCondition(ctx, caseColumn, q.arg); err != nil {
+			return err
+		}
+	} else {
+		c, ok = CaseCondition(ctx, caseColumn, q.arg)
 	}
-	if c, ok := caseCondition(ctx, caseColumn, q.arg); ok {
+	if ok {
 		q.where = append(q.where, c)
 	}
 	if f.SituationID != "" {
