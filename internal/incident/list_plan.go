@@ -157,8 +157,9 @@ type listQuery struct {
 	source string
 	where  []string
 	key    string
-	// perAct: the source has a row per act, so keys repeat and the page
-	// joins incidents on the distinct keys.
+	// perAct: the source is narrow rows holding list keys (per act, or per
+	// word on PostgreSQL) that may repeat, so the page joins incidents on
+	// the distinct keys.
 	perAct bool
 	// branches: conditions each of which picks some of the source's rows
 	// (each word a prefix stands for): the matches are the union of the

@@ -1,5 +1,6 @@
-// Package textsearch prepares text for the full-text indexes (FTS5 on SQLite,
-// tsvector on PostgreSQL) and turns what a user types into a safe query for
+// Package textsearch prepares text for the full-text indexes (FTS5 on SQLite;
+// on PostgreSQL, a table of words for incidents and tsvectors for parties)
+// and turns what a user types into a safe query for
 // either engine. Text is normalised the same way on the way in and on the way
 // out, so Arabic written with or without vowel marks, and Hebrew with or
 // without niqqud, finds the same records.
