@@ -290,6 +290,11 @@ func writeStaging(ctx context.Context, tx *db.Tx, rows [][]any) error {
 	return nil
 }
 
+// ListTables are the tables behind the incident list that a bulk load
+// fills at its end (FinishBulkLoad); incident_words exists on PostgreSQL
+// only.
+var ListTables = []string{"act_facets", "party_facets", "incident_words"}
+
 // FinishBulkLoad writes the per-act rows and the full-text index (SQLite) or
 // the table of words (PostgreSQL) of every incident after a load begun with
 // BeginBulkLoad, in list-key order, and builds their indexes once

@@ -44,9 +44,10 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		// order, as far as the count goes, and the page is the first of
 		// them. A count and a page each walking the matches did the work
 		// twice (FTS5 gathers a word's matches once per statement). Not on
-		// PostgreSQL, whose word index yields matches out of key order: a
-		// thousand of them in order cost a sort of all or a long walk,
-		// where the count alone stops at a thousand in any order.
+		// PostgreSQL: with its former word index (GIN), whose matches came
+		// out of key order, the one walk was slower; it has not been
+		// measured with the table of words (words.go), which is fast
+		// enough with a count and a page.
 		matches, err := s.matchingKeys(ctx, q, CountLimit+1)
 		if err != nil {
 			return Page{}, err
@@ -415,10 +416,7 @@ func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilt
 		values[a.column] = a.value
 	}
 	fewest := -1
-	for _, w := range facetWalks {
-		if w.columns[0] == "situation_id" || slices.ContainsFunc(w.columns, func(c string) bool { return values[c] == "" }) {
-			continue
-		}
+	for _, w := range walksFor(values) {
 		n, err := s.walkRows(ctx, w, values, fewActs+1)
 		if err != nil {
 			return "", err
@@ -490,19 +488,11 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 // chooseWalk picks the facet walk with the fewest rows among those whose
 // columns all have a value; a tie goes to the one that checks more.
 func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facetWalk, error) {
-	var candidates []facetWalk
-	for _, w := range facetWalks {
-		applies := true
-		for _, c := range w.columns {
-			applies = applies && values[c] != ""
-		}
-		if !applies {
-			continue
-		}
+	candidates := walksFor(values)
+	for _, w := range candidates {
 		if forcedLead == w.name {
 			return w, nil
 		}
-		candidates = append(candidates, w)
 	}
 	if len(candidates) == 1 {
 		return candidates[0], nil
@@ -519,6 +509,17 @@ func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facet
 		}
 	}
 	return best, nil
+}
+
+// walksFor lists the facet walks whose columns all have a value.
+func walksFor(values map[string]string) []facetWalk {
+	var out []facetWalk
+	for _, w := range facetWalks {
+		if !slices.ContainsFunc(w.columns, func(c string) bool { return values[c] == "" }) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // forcedLead makes tests take the named facet walk when it applies.

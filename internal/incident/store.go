@@ -112,8 +112,9 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 			date_start = $10, date_end = $11, date_precision = $12, context = $13, status = $14, version = $15,
 			updated_at = $16, updated_by = $17, case_id = $20, span_days = $21`
 		update += ` WHERE id = $18 AND version = $19`
-		words := incidentWords(in)
+		var words string
 		if tx.Dialect() == db.Postgres {
+			words = incidentWords(in)
 			if err := deleteWords(ctx, tx, in.ID, oldKey); err != nil {
 				return err
 			}

@@ -135,7 +135,7 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 		report.Committed = true
 		report.Imported = im.imported
 		if empty {
-			if err := a.DB.Vacuum(ctx, slices.Concat(bulkTables, []string{"act_facets", "party_facets", "incident_words"})...); err != nil {
+			if err := a.DB.Vacuum(ctx, slices.Concat(bulkTables, incident.ListTables)...); err != nil {
 				return report, fmt.Errorf("import (committed): %w", err)
 			}
 		}
