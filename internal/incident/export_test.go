@@ -26,8 +26,8 @@ func ForceLeadingFilter(name string) (restore func()) {
 }
 
 // RemigrateListKeys puts the schema back as it was before list keys (no
-// per-act rows, the full-text index under each incident's row ID; on
-// PostgreSQL, no table of words) and runs their migrations again, so that
+// per-act rows, the full-text index under each incident's row ID and
+// without facets; on PostgreSQL, no table of words) and runs their migrations again, so that
 // tests check the migrations on data the stores wrote.
 func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 	pools := d.Pools()
@@ -50,7 +50,8 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 	if d.Dialect == db.Postgres {
 		undo = append(undo, `DROP SEQUENCE incident_list_seq`)
 	} else {
-		undo = append(undo, `DROP TABLE sequences`, `INSERT INTO incident_search (incident_search) VALUES ('delete-all')`,
+		undo = append(undo, `DROP TABLE sequences`, `DROP TABLE incident_search`,
+			`CREATE VIRTUAL TABLE incident_search USING fts5 (title, summary, place, content = '', contentless_delete = 1)`,
 			`INSERT INTO incident_search (rowid, title, summary, place)
 				SELECT rowid, lower(title), lower(summary), lower(place_name || ' ' || place_admin_area) FROM incidents`)
 	}
@@ -64,6 +65,9 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	if err := rebuildFacets(ctx, tx, d.Dialect); err != nil {
+		return err
+	}
+	if err := migrateSearch(ctx, tx, d.Dialect); err != nil {
 		return err
 	}
 	if d.Dialect == db.Postgres {

@@ -298,8 +298,9 @@ var facetWalks = []facetWalk{
 // plan chooses how to find the matches of f:
 //
 //   - with words on PostgreSQL: planWords (words.go);
-//   - with words, in date order on SQLite: walk the full-text matches in
-//     list-key order (they are stored under it) and check the rest;
+//   - with words, in date order on SQLite: walk the full-text matches of
+//     the words and of the filters' facets (search.go) in list-key order
+//     (they are stored under it) and check the rest;
 //   - with conditions on acts, in date order: walk the facet rows of the
 //     most selective condition in list-key order, checking the others on
 //     the same rows;
@@ -318,12 +319,13 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 			return nil, err
 		}
 	case q.byKey && len(terms) > 0:
+		facets, exact := filterFacets(f, acts)
 		q.source, q.key = `incident_search s CROSS JOIN incidents i`, `s.rowid`
-		q.where = append(q.where, `incident_search MATCH `+q.arg(textsearch.FTS5(terms)), `i.list_key = s.rowid`)
+		q.where = append(q.where, `incident_search MATCH `+q.arg(textsearch.FTS5(terms, facets...)), `i.list_key = s.rowid`)
 		if err := s.incidentConditions(ctx, q, f, "s.rowid", "i", "i.case_id"); err != nil {
 			return nil, err
 		}
-		if len(acts) > 0 {
+		if !exact {
 			cond, err := s.actsAmongWords(ctx, q, acts)
 			if err != nil {
 				return nil, err
@@ -373,8 +375,9 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 			return nil, err
 		}
 		if len(terms) > 0 {
+			facets, _ := filterFacets(f, acts)
 			q.where = append(q.where, `i.list_key IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
-				q.arg(textsearch.FTS5(terms))+`)`)
+				q.arg(textsearch.FTS5(terms, facets...))+`)`)
 		}
 		if len(acts) > 0 {
 			q.where = append(q.where, actsExist(q, acts, "i.list_key"))

@@ -109,6 +109,13 @@ func TestListPlansAgree(t *testing.T) {
 			{Text: "n01 charl", SituationID: f.sudan.ID},
 			{Text: "zzz"},
 			{Text: "alpha zzz"},
+			// One act filter, or the incident's own, with words: their
+			// facets in the full-text index say it all on SQLite.
+			{Text: "bravo", ViolationType: incident.Rape}, // gang rape counts as rape
+			{Text: "alp", ViolationType: incident.GangRape},
+			{Text: "charlie", AgeGroup: incident.Adult},
+			{Text: "echo", SituationID: f.israel.ID, Status: incident.Draft},
+			{Text: "delta", ViolationType: incident.SexualSlavery, Status: incident.UnderReview},
 		}
 		check := func(t *testing.T, stage string) {
 			for _, filter := range filters {

@@ -3,15 +3,11 @@ package incident
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"time"
 
-	"modernc.org/sqlite"
-
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
-	"github.com/dossier-org/dossier/internal/textsearch"
 )
 
 // An incident's list key is its place in date order: the day it began, then
@@ -178,70 +174,7 @@ func migrateListKeys(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 			return err
 		}
 	}
-	if d == db.SQLite {
-		// The last word of a query matches as a prefix; without prefix
-		// indexes FTS5 merges the lists of every word a short prefix starts
-		// before returning a row ("a*": 0.6 s at a million incidents; with
-		// them, 0.2 ms).
-		for _, q := range []string{`DROP TABLE incident_search`, `CREATE VIRTUAL TABLE incident_search USING fts5 (
-			title, summary, place, content = '', contentless_delete = 1,
-			tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')`} {
-			if err := exec(q); err != nil {
-				return err
-			}
-		}
-		return indexSearch(ctx, tx.ExecContext)
-	}
-	return nil
-}
-
-// searchTextFunction folds its arguments, joined by spaces, into the text
-// the full-text index holds (textsearch.Document), so that the index can be
-// written by one INSERT … SELECT inside SQLite.
-const searchTextFunction = "dossier_search_text"
-
-func init() {
-	sqlite.MustRegisterDeterministicScalarFunction(searchTextFunction, -1,
-		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-			fields := make([]string, len(args))
-			for i, a := range args {
-				fields[i], _ = a.(string) // NULL folds to nothing
-			}
-			return textsearch.Document(fields...), nil
-		})
-}
-
-// searchHashBytes is how much text FTS5 gathers in memory before writing a
-// segment while indexSearch runs (its default is 1 MiB). Fewer, larger
-// segments leave less to merge. Together with writing in one statement
-// rather than one per 256 rows, building the index for 100,000 incidents
-// went from 11.2 to 8.0 s of CPU, now nearly all tokenising.
-const searchHashBytes = 64 << 20
-
-// indexSearch writes the SQLite full-text index of every incident into an
-// empty index (just created, or after a bulk load's last row), under list
-// keys and in their order, in one statement. FTS5 writes out the terms it
-// gathers at every statement and whenever a row comes below the last one,
-// so rows in any other order, or in many statements, would leave a small
-// segment each to be merged.
-func indexSearch(ctx context.Context, exec execFunc) error {
-	setHash := func(bytes int) error {
-		_, err := exec(ctx, `INSERT INTO incident_search (incident_search, rank) VALUES ('hashsize', $1)`, bytes)
-		return err
-	}
-	if err := setHash(searchHashBytes); err != nil {
-		return fmt.Errorf("index incidents for search: %w", err)
-	}
-	f := searchTextFunction
-	if _, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place)
-		SELECT list_key, `+f+`(title), `+f+`(summary), `+f+`(place_name, place_admin_area)
-		FROM incidents ORDER BY list_key`); err != nil {
-		return fmt.Errorf("index incidents for search: %w", err)
-	}
-	// Back to the default, which later writes (a statement or a few rows
-	// each) never come near.
-	if err := setHash(1 << 20); err != nil {
-		return fmt.Errorf("index incidents for search: %w", err)
-	}
+	// SQLite's full-text index, under each incident's row ID until now, is
+	// written anew under list keys by migration 15 (migrateSearch).
 	return nil
 }

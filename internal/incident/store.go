@@ -9,7 +9,6 @@ import (
 
 	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
-	"github.com/dossier-org/dossier/internal/textsearch"
 )
 
 // Store reads and writes incidents with their acts and information links.
@@ -157,35 +156,6 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		}
 		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)
 	})
-}
-
-// indexSQLite queues the incident's row of the full-text index, under its
-// list key; rows are written in batches (see db.Tx.Queue).
-func indexSQLite(ctx context.Context, tx *db.Tx, key int64, in *Incident) error {
-	return tx.Queue(ctx, "incident_search", searchBatch, writeSearchRows, searchRow(key, in)...)
-}
-
-func searchRow(key int64, in *Incident) []any {
-	return []any{key, textsearch.Normalize(in.Title), textsearch.Normalize(in.Summary),
-		textsearch.Document(in.Place.Name, in.Place.AdminArea)}
-}
-
-const searchBatch = 256
-
-func writeSearchRows(ctx context.Context, tx *db.Tx, rows [][]any) error {
-	return insertSearchRows(ctx, tx.Exec, rows)
-}
-
-func insertSearchRows(ctx context.Context, exec execFunc, rows [][]any) error {
-	args := make([]any, 0, len(rows)*4)
-	for _, r := range rows {
-		args = append(args, r...)
-	}
-	_, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place) VALUES `+db.ValuesList(len(rows), 4), args...)
-	if err != nil {
-		return fmt.Errorf("index incidents for search: %w", err)
-	}
-	return nil
 }
 
 // checkReferences turns a reference to a missing situation, party or source

@@ -15,7 +15,8 @@ import (
 )
 
 // Normalize folds text for indexing: NFKC, lower case, and without the marks
-// that Arabic and Hebrew writers may or may not add.
+// that Arabic and Hebrew writers may or may not add. Private-use characters
+// become spaces, so that no text can hold a Facet.
 func Normalize(s string) string {
 	s = norm.NFKC.String(s)
 	var b strings.Builder
@@ -24,6 +25,8 @@ func Normalize(s string) string {
 		switch {
 		case isArabicMark(r), isHebrewMark(r), r == 'ـ': // tatweel stretches a word, it is not a letter
 			continue
+		case unicode.Is(unicode.Co, r):
+			b.WriteByte(' ')
 		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
 			b.WriteRune('ا') // hamza-carrying alef forms are written interchangeably
 		case r == 'ى':
@@ -85,14 +88,19 @@ func Cut(word string) string {
 }
 
 // FTS5 renders terms as an FTS5 MATCH expression: every word must appear,
-// and the last may be the start of a word, so results follow typing.
-func FTS5(terms []string) string {
-	parts := make([]string, len(terms))
+// and the last may be the start of a word, so results follow typing. Each
+// of facets (Facet words) must appear too.
+func FTS5(terms []string, facets ...string) string {
+	parts := make([]string, 0, len(terms)+len(facets))
 	for i, t := range terms {
-		parts[i] = `"` + t + `"`
+		part := `"` + t + `"`
 		if i == len(terms)-1 {
-			parts[i] += "*"
+			part += "*"
 		}
+		parts = append(parts, part)
+	}
+	for _, f := range facets {
+		parts = append(parts, `"`+f+`"`)
 	}
 	return strings.Join(parts, " ")
 }
@@ -108,6 +116,28 @@ func TSQuery(terms []string) string {
 		}
 	}
 	return strings.Join(parts, " & ")
+}
+
+// facetMark begins every Facet. FTS5's tokenizer keeps private-use
+// characters inside words, while Terms splits a query at them and
+// Normalize removes them from text: only Facet can write such a word.
+const facetMark = '\uE000'
+
+// Facet is a word of SQLite's full-text index that stands for a value of
+// the record (kind says which: a violation, a situation…) rather than for
+// its text, so that one MATCH finds the incidents with a word and a value
+// together. The value keeps only its letters and digits, lower-cased, so
+// that the tokenizer leaves it whole.
+func Facet(kind, value string) string {
+	var b strings.Builder
+	b.WriteRune(facetMark)
+	b.WriteString(kind)
+	for _, r := range strings.ToLower(value) {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Document joins the fields of a record into the text that is indexed.

@@ -35,6 +35,25 @@ func TestQueries(t *testing.T) {
 	if got := TSQuery(terms); got != `'road' & '23':*` {
 		t.Errorf("TSQuery = %s", got)
 	}
+	facet := Facet("v", "gang_rape")
+	if facet != "\uE000vgangrape" {
+		t.Errorf("Facet = %q", facet)
+	}
+	if got := FTS5(terms, facet); got != `"road" "23"* "`+facet+`"` {
+		t.Errorf("FTS5 with a facet = %s", got)
+	}
+}
+
+// No text and no query can hold a facet's word: a title that copies one
+// is indexed as other words, and a query that copies one asks for those.
+func TestFacetsCannotBeWritten(t *testing.T) {
+	facet := Facet("v", "rape")
+	if doc := Document("title " + facet); strings.ContainsRune(doc, facetMark) {
+		t.Errorf("Document kept the facet mark: %q", doc)
+	}
+	if got := Terms(facet); !slices.Equal(got, []string{"vrape"}) {
+		t.Errorf("Terms(%q) = %q", facet, got)
+	}
 }
 
 func TestWords(t *testing.T) {
