@@ -9,6 +9,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/json"
@@ -49,6 +50,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed requests (server and client) to this file")
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	budget := flag.Duration("budget", 2*time.Minute, "stop timing a shape after this long, whatever its count (slow shapes)")
+	slowest := flag.Int("slowest", 0, "after each shape, print its this many slowest requests, to look into")
 	flag.Parse()
 	if *dataDir == "" {
 		// The server keeps its signing keys and evidence store there, also
@@ -56,7 +58,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: query -data DIR [-db postgres://…] [-requests N] [-warmup N] [-shapes REGEXP]")
 		os.Exit(2)
 	}
-	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget); err != nil {
+	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget, *slowest); err != nil {
 		fmt.Fprintln(os.Stderr, "query:", err)
 		os.Exit(1)
 	}
@@ -85,7 +87,7 @@ type result struct {
 	Capped   int     `json:"capped"` // requests whose total reached the count limit
 }
 
-func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, cpuprofile, jsonOut string, budget time.Duration) error {
+func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, cpuprofile, jsonOut string, budget time.Duration, slowest int) error {
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Config{DataDir: dataDir, DatabaseURL: dbURL})
 	if err != nil {
@@ -151,6 +153,7 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 		r := rand.New(rand.NewPCG(seed, h.Sum64()))
 		var lat []time.Duration
 		var hits []int
+		var timed []timedRequest
 		capped := 0
 		began := time.Now()
 		for j := range warmup + requests {
@@ -172,6 +175,7 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 				}
 			}
 			if j >= warmup {
+				timed = append(timed, timedRequest{d, q.Encode()})
 				lat = append(lat, d)
 				hits = append(hits, page.Total)
 				if page.TotalCapped {
@@ -191,6 +195,10 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 		}
 		fmt.Printf("%-34s %5d %8.1f %8.1f %8.1f %8.1f   %d / %d / %d%s\n", s.name, res.Requests, res.P50, res.P90, res.P99, res.Max,
 			res.HitsMin, res.HitsMed, res.HitsMax, note)
+		slices.SortFunc(timed, func(a, b timedRequest) int { return cmp.Compare(b.took, a.took) })
+		for _, t := range timed[:min(slowest, len(timed))] {
+			fmt.Printf("    %8.1f ms  %s\n", float64(t.took.Microseconds())/1000, t.query)
+		}
 	}
 	if jsonOut != "" {
 		b, _ := json.MarshalIndent(map[string]any{"engine": engine, "incidents": n, "requests": requests,
@@ -200,6 +208,11 @@ func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, 
 		}
 	}
 	return nil
+}
+
+type timedRequest struct {
+	took  time.Duration
+	query string
 }
 
 // readerToken is an API token of an analyst who is a member of every case,
