@@ -117,3 +117,36 @@ func TestWriteAloneLeavesTheWAL(t *testing.T) {
 		t.Errorf("the other connection reads %d rows (%v), want 2", n, err)
 	}
 }
+
+// Reads on PostgreSQL are planned for their values every time, unless the
+// URL says otherwise; writes are left to PostgreSQL (see openPostgres).
+func TestPostgresPlansReadsForTheirValues(t *testing.T) {
+	url := dbtest.PostgresDatabase(t)
+	ctx := context.Background()
+	modes := func(url string) (read, write string) {
+		t.Helper()
+		d, err := db.Open(ctx, url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		const mode = `SELECT current_setting('plan_cache_mode')`
+		if err := d.QueryRow(ctx, mode).Scan(&read); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error { return tx.QueryRow(ctx, mode).Scan(&write) }); err != nil {
+			t.Fatal(err)
+		}
+		return read, write
+	}
+	if read, write := modes(url); read != "force_custom_plan" || write != "auto" {
+		t.Errorf("plan_cache_mode: reads %q, writes %q; want force_custom_plan, auto", read, write)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	if read, _ := modes(url + sep + "plan_cache_mode=force_generic_plan"); read != "force_generic_plan" {
+		t.Errorf("with plan_cache_mode=force_generic_plan in the URL, reads: %q", read)
+	}
+}
