@@ -150,6 +150,29 @@ func sealedRefusal(err error) (int, string, bool) {
 	return 0, "", false
 }
 
+// refused shows err on the page it came from and reports whether there was
+// one: a refusal of the sealed store as a notice, invalid fields as their
+// messages, anything else as a failure. render draws the page with a
+// status, once notice or errs hold what the page shows.
+func (h *handler) refused(w http.ResponseWriter, r *http.Request, err error, notice *string, errs *formErrors,
+	render func(status int)) bool {
+	if status, key, ok := sealedRefusal(err); ok {
+		*notice = key
+		render(status)
+		return true
+	}
+	if fieldErrs, ok := record.AsErrors(err); ok {
+		*errs = translateErrors(h.localizer(r), fieldErrs)
+		render(http.StatusUnprocessableEntity)
+		return true
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return true
+	}
+	return false
+}
+
 // survivorRow is a survivor in the list.
 type survivorRow struct {
 	survivor.Summary
@@ -211,18 +234,7 @@ func (h *handler) survivorSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	page := &survivorListPage{Query: r.PostFormValue("query"), Purpose: r.PostFormValue("purpose"), Searched: true}
 	matches, err := h.app.Survivors.Search(writer(r), survivor.AccessFrom(r.Context()), page.Query, page.Purpose)
-	if status, key, ok := sealedRefusal(err); ok {
-		page.Notice = key
-		h.renderSurvivorList(w, r, status, page)
-		return
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		page.Errors = translateErrors(h.localizer(r), errs)
-		h.renderSurvivorList(w, r, http.StatusUnprocessableEntity, page)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.refused(w, r, err, &page.Notice, &page.Errors, func(status int) { h.renderSurvivorList(w, r, status, page) }) {
 		return
 	}
 	page.Matches = matches
@@ -402,18 +414,7 @@ func (h *handler) survivorReveal(w http.ResponseWriter, r *http.Request) {
 		fields = append(fields, survivor.Field(f))
 	}
 	rev, err := h.app.Survivors.Reveal(writer(r), survivor.AccessFrom(r.Context()), sv.ID, page.RevealPurpose, fields...)
-	if status, key, ok := sealedRefusal(err); ok {
-		page.Notice = key
-		h.renderSurvivor(w, r, status, sv.ID, page)
-		return
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		page.RevealErrors = translateErrors(h.localizer(r), errs)
-		h.renderSurvivor(w, r, http.StatusUnprocessableEntity, sv.ID, page)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.refused(w, r, err, &page.Notice, &page.RevealErrors, func(status int) { h.renderSurvivor(w, r, status, sv.ID, page) }) {
 		return
 	}
 	page.Revealed = rev
@@ -655,18 +656,7 @@ func (h *handler) survivorSave(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = h.app.Survivors.Create(writer(r), access, &sv, id)
 	}
-	if status, key, ok := sealedRefusal(err); ok {
-		page.Notice = key
-		h.renderSurvivorForm(w, r, status, page)
-		return
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		page.Errors = translateErrors(h.localizer(r), errs)
-		h.renderSurvivorForm(w, r, http.StatusUnprocessableEntity, page)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.refused(w, r, err, &page.Notice, &page.Errors, func(status int) { h.renderSurvivorForm(w, r, status, page) }) {
 		return
 	}
 	if editing {

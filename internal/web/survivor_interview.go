@@ -187,18 +187,7 @@ func (h *handler) interviewReveal(w http.ResponseWriter, r *http.Request) {
 	}
 	page := &interviewPage{Purpose: r.PostFormValue("purpose")}
 	tm, err := h.app.Survivors.RevealTestimony(writer(r), survivor.AccessFrom(r.Context()), iv.ID, page.Purpose)
-	if status, key, ok := sealedRefusal(err); ok {
-		page.Notice = key
-		h.renderInterview(w, r, status, sv, iv, page)
-		return
-	}
-	if errs, ok := record.AsErrors(err); ok {
-		page.Errors = translateErrors(h.localizer(r), errs)
-		h.renderInterview(w, r, http.StatusUnprocessableEntity, sv, iv, page)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.refused(w, r, err, &page.Notice, &page.Errors, func(status int) { h.renderInterview(w, r, status, sv, iv, page) }) {
 		return
 	}
 	page.Testimony = tm
