@@ -397,5 +397,8 @@ func buildShapes(ctx context.Context, a *app.App) ([]shape, error) {
 		{name: "q common word + violation", params: func(r *rand.Rand) url.Values {
 			return v("q", word(r, 30, 120), "violation_type", violation(r))
 		}},
+		{name: "q common word + party", params: func(r *rand.Rand) url.Values {
+			return v("q", word(r, 30, 120), "party", pick(r, partyIDs))
+		}},
 	}, nil
 }

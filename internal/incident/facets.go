@@ -338,7 +338,8 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 }
 
 // A party moved under another parent changes which ranges its acts, and
-// its units' acts, belong to: their rows are written again.
+// its units' acts, belong to: their rows are written again, and so are the
+// full-text rows of their incidents, whose facets name the parties.
 func init() {
 	party.OnMove(func(ctx context.Context, tx *db.Tx, partyID string) error {
 		acts := `a.id IN (SELECT p.act_id FROM act_perpetrators p WHERE p.party_id IN (` + party.SubtreeSQL("$1") + `))`
@@ -350,6 +351,13 @@ func init() {
 			SELECT i.list_key, a.seq FROM acts a JOIN incidents i ON i.id = a.incident_id WHERE `+acts+`)`, partyID); err != nil {
 			return fmt.Errorf("re-index the acts of party %s: %w", partyID, err)
 		}
-		return buildFacets(ctx, tx.Exec, acts, partyID)
+		if err := buildFacets(ctx, tx.Exec, acts, partyID); err != nil {
+			return err
+		}
+		if tx.Dialect() != db.SQLite {
+			return nil
+		}
+		// The parties among the facets of SQLite's full-text rows.
+		return reindexSearch(ctx, tx, `i.id IN (SELECT a.incident_id FROM acts a WHERE `+acts+`)`, partyID)
 	})
 }

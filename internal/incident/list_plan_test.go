@@ -116,6 +116,11 @@ func TestListPlansAgree(t *testing.T) {
 			{Text: "charlie", AgeGroup: incident.Adult},
 			{Text: "echo", SituationID: f.israel.ID, Status: incident.Draft},
 			{Text: "delta", ViolationType: incident.SexualSlavery, Status: incident.UnderReview},
+			// A party's facet names it for its units' acts too, and moves
+			// with a unit (below).
+			{Text: "echo", PartyID: f.rsf.ID},
+			{Text: "alp", PartyID: f.nukhba.ID},
+			{Text: "bravo", PartyID: f.hamas.ID, Status: incident.Verified},
 		}
 		check := func(t *testing.T, stage string) {
 			for _, filter := range filters {

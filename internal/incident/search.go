@@ -18,13 +18,15 @@ import (
 // incidents' list keys, so a word's matches come out in date order.
 //
 // Beside the text, each row holds facets (textsearch.Facet): words that
-// stand for the incident's situation and status and for the violations and
-// victims' age groups of its acts. A search with such filters is then one
-// MATCH, and FTS5 intersects the word's matches with the value's, skipping
-// through both lists, instead of handing every match of the word out to be
-// checked. At a million incidents, counting a thousand matches of a common
-// word (31,000 incidents) with a violation of 30,000 to 115,000 incidents
-// took 7–10 ms this way against 20–45 ms checking each match's acts.
+// stand for the incident's situation and status and for what its acts are,
+// as the per-act rows have it (facets.go): each violation and family, each
+// victim's age group, each party behind an act and that party's parents. A
+// search with such filters is then one MATCH, and FTS5 intersects the
+// word's matches with the value's, skipping through both lists, instead of
+// handing every match of the word out to be checked. At a million
+// incidents, counting a thousand matches of a common word (31,000
+// incidents) with a violation of 30,000 to 115,000 incidents took 7–10 ms
+// this way against 20–45 ms checking each match's acts.
 
 // searchTable is the full-text index. The last word of a query matches as
 // a prefix; without prefix indexes FTS5 merges the lists of every word a
@@ -40,9 +42,15 @@ const (
 	statusFacet    = "t"
 	violationFacet = "v"
 	ageFacet       = "a"
+	partyFacet     = "p"
 )
 
-func init() { db.RegisterMigration(15, migrateSearch) }
+// Migration 15 first wrote the facets, without parties; migration 17
+// writes them all.
+func init() {
+	db.RegisterMigration(15, func(context.Context, *sql.Tx, db.Dialect) error { return nil })
+	db.RegisterMigration(17, migrateSearch)
+}
 
 // migrateSearch writes SQLite's full-text index anew, with facets.
 func migrateSearch(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
@@ -99,21 +107,9 @@ func facetWords(kindValues []string) string {
 	return strings.Join(words, " ")
 }
 
-// incidentFacets are the kind-prefixed values an incident's row holds:
-// each violation counted as itself and as its family, as the per-act rows
-// count it (facets.go).
-func incidentFacets(in *Incident) []string {
-	out := []string{situationFacet + in.SituationID, statusFacet + string(in.Status)}
-	for _, a := range in.Acts {
-		out = append(out, violationFacet+string(a.ViolationType), violationFacet+string(a.ViolationType.Family()),
-			ageFacet+string(a.Victim.AgeGroup))
-	}
-	return out
-}
-
 // filterFacets are the facets an incident must hold to meet f, and
-// whether they say all that f asks of its acts (at most one act filter,
-// and not a party's, which has no facet).
+// whether they say all that f asks of its acts: at most one act filter, as
+// two must hold for one act, and facets stand for the whole incident.
 func filterFacets(f Filter, acts []actFilter) ([]string, bool) {
 	var facets []string
 	add := func(kind, value string) {
@@ -125,7 +121,8 @@ func filterFacets(f Filter, acts []actFilter) ([]string, bool) {
 	add(statusFacet, string(f.Status))
 	add(violationFacet, string(f.ViolationType))
 	add(ageFacet, string(f.AgeGroup))
-	return facets, len(acts) == 0 || len(acts) == 1 && acts[0].column != "party_id"
+	add(partyFacet, f.PartyID)
+	return facets, len(acts) <= 1
 }
 
 // searchHashBytes is how much text FTS5 gathers in memory before writing a
@@ -135,13 +132,29 @@ func filterFacets(f Filter, acts []actFilter) ([]string, bool) {
 // went from 11.2 to 8.0 s of CPU, now nearly all tokenising.
 const searchHashBytes = 64 << 20
 
+// searchFacetsSQL is the facets column of incident i's full-text row,
+// read from its per-act rows, which must be written first.
+func searchFacetsSQL() string {
+	return searchFacetsFunction + `('` + situationFacet + `' || COALESCE(i.situation_id, ''), '` + statusFacet + `' || i.status,
+		(SELECT group_concat('` + violationFacet + `' || f.violation || ' ` + ageFacet + `' || f.age_group, ' ')
+		FROM act_facets f WHERE f.list_key = i.list_key),
+		(SELECT group_concat('` + partyFacet + `' || p.party_id, ' ') FROM party_facets p WHERE p.list_key = i.list_key))`
+}
+
+// searchRowSQL selects the full-text row of each of incidents i: its list
+// key, its text folded, and its facets.
+func searchRowSQL() string {
+	text := searchTextFunction
+	return `SELECT i.list_key, ` + text + `(i.title), ` + text + `(i.summary), ` + text + `(i.place_name, i.place_admin_area), ` +
+		searchFacetsSQL() + ` FROM incidents i`
+}
+
 // indexSearch writes the SQLite full-text index of every incident into an
 // empty index (just created, or after a bulk load's last row), under list
 // keys and in their order, in one statement. FTS5 writes out the terms it
 // gathers at every statement and whenever a row comes below the last one,
 // so rows in any other order, or in many statements, would leave a small
-// segment each to be merged. The facets of acts come from the per-act
-// rows, which must be written first.
+// segment each to be merged.
 func indexSearch(ctx context.Context, exec execFunc) error {
 	setHash := func(bytes int) error {
 		_, err := exec(ctx, `INSERT INTO incident_search (incident_search, rank) VALUES ('hashsize', $1)`, bytes)
@@ -150,13 +163,8 @@ func indexSearch(ctx context.Context, exec execFunc) error {
 	if err := setHash(searchHashBytes); err != nil {
 		return fmt.Errorf("index incidents for search: %w", err)
 	}
-	text, facets := searchTextFunction, searchFacetsFunction
-	if _, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets)
-		SELECT i.list_key, `+text+`(i.title), `+text+`(i.summary), `+text+`(i.place_name, i.place_admin_area),
-			`+facets+`('`+situationFacet+`' || COALESCE(i.situation_id, ''), '`+statusFacet+`' || i.status,
-				(SELECT group_concat('`+violationFacet+`' || f.violation || ' `+ageFacet+`' || f.age_group, ' ')
-				FROM act_facets f WHERE f.list_key = i.list_key))
-		FROM incidents i ORDER BY i.list_key`); err != nil {
+	if _, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets) `+
+		searchRowSQL()+` ORDER BY i.list_key`); err != nil {
 		return fmt.Errorf("index incidents for search: %w", err)
 	}
 	// Back to the default, which later writes (a statement or a few rows
@@ -167,12 +175,33 @@ func indexSearch(ctx context.Context, exec execFunc) error {
 	return nil
 }
 
+// reindexSearch writes anew the full-text rows of the incidents whose list
+// keys where selects, once their per-act rows have changed.
+func reindexSearch(ctx context.Context, tx *db.Tx, where string, args ...any) error {
+	if err := tx.FlushQueue(ctx, "incident_search"); err != nil {
+		return err
+	}
+	keys := `SELECT i.list_key FROM incidents i WHERE ` + where
+	if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid IN (`+keys+`)`, args...); err != nil {
+		return fmt.Errorf("reindex incidents for search: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets) `+
+		searchRowSQL()+` WHERE `+where+` ORDER BY i.list_key`, args...); err != nil {
+		return fmt.Errorf("reindex incidents for search: %w", err)
+	}
+	return nil
+}
+
 // indexSQLite queues the incident's row of the full-text index, under its
-// list key; rows are written in batches (see db.Tx.Queue).
+// list key, once its per-act rows are written; rows are written in batches
+// (see db.Tx.Queue).
 func indexSQLite(ctx context.Context, tx *db.Tx, key int64, in *Incident) error {
+	var facets string
+	if err := tx.QueryRow(ctx, `SELECT `+searchFacetsSQL()+` FROM incidents i WHERE i.list_key = $1`, key).Scan(&facets); err != nil {
+		return fmt.Errorf("read the facets of incident %s: %w", in.ID, err)
+	}
 	return tx.Queue(ctx, "incident_search", searchBatch, writeSearchRows, key, textsearch.Normalize(in.Title),
-		textsearch.Normalize(in.Summary), textsearch.Document(in.Place.Name, in.Place.AdminArea),
-		facetWords(incidentFacets(in)))
+		textsearch.Normalize(in.Summary), textsearch.Document(in.Place.Name, in.Place.AdminArea), facets)
 }
 
 const searchBatch = 256

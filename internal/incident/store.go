@@ -58,9 +58,6 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 		}
 	} else {
 		_, err = tx.Exec(ctx, insert+`) VALUES (`+values+`)`, args...)
-		if err == nil && bulkLoadOf(ctx) == nil {
-			err = indexSQLite(ctx, tx, key, in)
-		}
 	}
 	if err != nil {
 		if errors.Is(db.Explain(err), db.ErrDuplicate) {
@@ -73,6 +70,11 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 	}
 	if err := writeFacets(ctx, tx, in, key, 0); err != nil {
 		return err
+	}
+	if tx.Dialect() == db.SQLite && bulkLoadOf(ctx) == nil {
+		if err := indexSQLite(ctx, tx, key, in); err != nil {
+			return err
+		}
 	}
 	return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Created, in, nil)
 }
@@ -139,9 +141,6 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 			if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE rowid = $1`, oldKey); err != nil {
 				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
 			}
-			if err := indexSQLite(ctx, tx, key, in); err != nil {
-				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
-			}
 		}
 		for _, q := range []string{`DELETE FROM information_links WHERE incident_id = $1`, `DELETE FROM acts WHERE incident_id = $1`} {
 			if _, err := tx.Exec(ctx, q, in.ID); err != nil {
@@ -153,6 +152,11 @@ func (s *Store) Update(ctx context.Context, in *Incident) error {
 		}
 		if err := writeFacets(ctx, tx, in, key, oldKey); err != nil {
 			return err
+		}
+		if tx.Dialect() == db.SQLite {
+			if err := indexSQLite(ctx, tx, key, in); err != nil {
+				return fmt.Errorf("reindex incident %s: %w", in.ID, err)
+			}
 		}
 		return record.Append(ctx, tx, record.KindIncident, in.Meta, record.Updated, in, previous)
 	})
