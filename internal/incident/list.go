@@ -242,14 +242,20 @@ func CaseCondition(ctx context.Context, column string, arg func(any) string) (co
 	if !restricted {
 		return "", false
 	}
-	if len(ids) == 0 {
-		return "1 = 0", true
+	return inList(column, ids, arg), true
+}
+
+// inList is the condition that column holds one of values, each added by
+// arg; none holds none.
+func inList[T any](column string, values []T, arg func(any) string) string {
+	if len(values) == 0 {
+		return "1 = 0"
 	}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		ph[i] = arg(id)
+	ph := make([]string, len(values))
+	for i, v := range values {
+		ph[i] = arg(v)
 	}
-	return column + " IN (" + strings.Join(ph, ", ") + ")", true
+	return column + " IN (" + strings.Join(ph, ", ") + ")"
 }
 
 // caseNumberCondition is CaseCondition for the per-act rows and words,
@@ -267,14 +273,7 @@ func (s *Store) caseNumberCondition(ctx context.Context, column string, arg func
 	if err != nil {
 		return "", true, err
 	}
-	if len(numbers) == 0 {
-		return "1 = 0", true, nil
-	}
-	ph := make([]string, len(numbers))
-	for i, n := range numbers {
-		ph[i] = arg(n)
-	}
-	return column + " IN (" + strings.Join(ph, ", ") + ")", true, nil
+	return inList(column, numbers, arg), true, nil
 }
 
 // caseNumberCache holds the cases' numbers once read: a case's number

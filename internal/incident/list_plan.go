@@ -406,14 +406,16 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 }
 
 // actsAmongWords is the condition on acts of a walk of SQLite's full-text
-// matches. When few acts meet the filters, their keys are read once into a
-// temporary index that each match probes; otherwise each match probes the
-// per-act rows, and the walk stops early as matches are dense. At a
-// million incidents (the query alone): a common word (31,000 matches) with
-// a violation of 15,000 acts took 11–18 ms read once against 31–49 ms
-// probed, and a word of 9,000 matches 6.4 against 9.4 ms; with 30,000 acts
-// that word took 14–20 ms read once against 10–19 ms, and with 122,000 acts
-// the common word 38–68 ms against 10–17 ms.
+// matches when the facets do not say it all (two act filters, which must
+// hold for one act). When few acts meet the filters, their keys are read
+// once into a temporary index that each match probes; otherwise each match
+// probes the per-act rows, and the walk stops early as matches are dense.
+// The limit was set when a single violation still came here, before its
+// facet (at a million incidents, the query alone): a common word (31,000
+// matches) with a violation of 15,000 acts took 11–18 ms read once against
+// 31–49 ms probed, and a word of 9,000 matches 6.4 against 9.4 ms; with
+// 30,000 acts that word took 14–20 ms read once against 10–19 ms, and with
+// 122,000 acts the common word 38–68 ms against 10–17 ms.
 func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilter) (string, error) {
 	values := map[string]string{}
 	for _, a := range acts {

@@ -65,9 +65,9 @@ func migrateSearch(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	return indexSearch(ctx, tx.ExecContext)
 }
 
-// SQL functions that fold an incident's text and facets as the Go code
-// does, so that the whole index can be written by one INSERT … SELECT
-// inside SQLite.
+// SQL functions that fold an incident's text as the Go code does
+// (textsearch) and turn the values its per-act rows hold into facets, so
+// that full-text rows can be written by INSERT … SELECT inside SQLite.
 const (
 	searchTextFunction   = "dossier_search_text"
 	searchFacetsFunction = "dossier_search_facets"
