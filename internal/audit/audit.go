@@ -160,7 +160,7 @@ func Append(ctx context.Context, tx *db.Tx, e Entry) (uint64, error) {
 	e.Index = h.tree.End()
 	leaf := e.Leaf()
 	leafHash := hasher.HashLeaf(leaf)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (idx, entry, leaf_hash, kind, subject, version)
+	if err := tx.ExecLater(ctx, "audit log: append an entry", `INSERT INTO audit_log (idx, entry, leaf_hash, kind, subject, version)
 		VALUES ($1, $2, $3, $4, $5, $6)`, int64(e.Index), string(leaf), leafHash, e.Kind, e.Subject, e.Version); err != nil {
 		return 0, fmt.Errorf("audit log: append entry %d: %w", e.Index, err)
 	}
@@ -169,7 +169,7 @@ func Append(ctx context.Context, tx *db.Tx, e Entry) (uint64, error) {
 		if id.Level < storedLevel || storeErr != nil {
 			return
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)`,
+		if err := tx.ExecLater(ctx, "audit log: store a node", `INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)`,
 			int64(id.Level), int64(id.Index), hash); err != nil {
 			storeErr = fmt.Errorf("audit log: store node %d/%d: %w", id.Level, id.Index, err)
 		}

@@ -219,11 +219,12 @@ func (d *DB) Vacuum(ctx context.Context, tables ...string) error {
 
 // Write runs fn in a write transaction, committing if fn returns nil.
 func (d *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	tx, err := d.write.BeginTx(ctx, nil)
+	conn, tx, err := beginOn(ctx, d.write)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &Tx{tx: tx, db: d}
+	defer conn.Close()
+	t := &Tx{tx: tx, conn: conn, db: d}
 	defer t.closeStatements()
 	err = fn(t)
 	if err == nil {
@@ -289,11 +290,19 @@ func (d *DB) WriteAlone(ctx context.Context, fn func(*Tx) error) error {
 // import runs the same few statements millions of times.
 type Tx struct {
 	tx       *sql.Tx
+	conn     *sql.Conn
 	db       *DB
 	stmts    map[string]*sql.Stmt
 	known    map[string]bool
 	queues   []*queue
 	deferred map[string]Deferred
+
+	// pipelining is set inside Pipeline; pending are the statements it
+	// has not sent yet, and sendErr the failure of a send that a QueryRow
+	// could not report.
+	pipelining bool
+	pending    []pendingExec
+	sendErr    error
 }
 
 // Dialect is the engine behind the transaction.
@@ -322,6 +331,9 @@ func (t *Tx) closeStatements() {
 
 // Exec runs a statement inside the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.sendPending(ctx); err != nil {
+		return nil, err
+	}
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -331,6 +343,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Query runs a query inside the transaction, seeing its uncommitted writes.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.sendPending(ctx); err != nil {
+		return nil, err
+	}
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -340,6 +355,11 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // QueryRow runs a query that returns at most one row inside the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if err := t.sendPending(ctx); err != nil && t.sendErr == nil {
+		// The transaction is aborted: the query fails too, and Pipeline
+		// returns this, the cause.
+		t.sendErr = err
+	}
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		// Surface the preparation error through Scan, as database/sql does.
@@ -450,12 +470,18 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT row_savepoint"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	if err := fn(); err != nil {
+	err := fn()
+	if err == nil {
+		// A statement the savepoint's writes left waiting fails inside it.
+		err = t.sendPending(ctx)
+	}
+	if err != nil {
 		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT row_savepoint"); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rbErr))
 		}
 		// What was learnt or queued inside the savepoint is undone with it.
 		clear(t.known)
+		t.pending, t.sendErr = t.pending[:0], nil
 		for _, q := range t.queues {
 			q.rows = q.rows[:0]
 		}
@@ -556,6 +582,9 @@ func (t *Tx) Deferred(key string, create func() Deferred) Deferred {
 
 // flush writes queued rows, then deferred state (which may queue nothing).
 func (t *Tx) flush(ctx context.Context) error {
+	if err := t.sendPending(ctx); err != nil {
+		return err
+	}
 	if err := t.flushQueues(ctx); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func Insert(ctx context.Context, tx *db.Tx, in *Incident) error {
 	const values = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23`
 	if tx.Dialect() == db.Postgres {
 		words := incidentWords(in)
-		_, err = tx.Exec(ctx, insert+`, search) VALUES (`+values+`, `+fmt.Sprintf(searchWords, `$24`)+`)`,
+		err = tx.ExecLater(ctx, "store an incident", insert+`, search) VALUES (`+values+`, `+fmt.Sprintf(searchWords, `$24`)+`)`,
 			append(args, words)...)
 		if err == nil && bulkLoadOf(ctx) == nil {
 			err = writeWords(ctx, tx, words, key, in.CaseID)
@@ -217,7 +217,7 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 		if a.ID == "" {
 			a.ID = record.NewID()
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO acts (id, incident_id, seq, violation_type, tags, victim_code,
+		if err := tx.ExecLater(ctx, "store an act", `INSERT INTO acts (id, incident_id, seq, violation_type, tags, victim_code,
 			victim_sex, victim_age_group, victim_status, victim_count, description)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			a.ID, in.ID, i, string(a.ViolationType), strings.Join(a.Tags, ","), a.Victim.Code, string(a.Victim.Sex),
@@ -228,7 +228,7 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 			return fmt.Errorf("store act %d of incident %s: %w", i, in.ID, err)
 		}
 		for j, p := range a.Perpetrators {
-			if _, err := tx.Exec(ctx, `INSERT INTO act_perpetrators (act_id, seq, party_id, description)
+			if err := tx.ExecLater(ctx, "store a perpetrator", `INSERT INTO act_perpetrators (act_id, seq, party_id, description)
 				VALUES ($1, $2, $3, $4)`, a.ID, j, db.NullIfEmpty(p.PartyID), p.Description); err != nil {
 				return fmt.Errorf("store perpetrator %d of act %d of incident %s: %w", j, i, in.ID, db.Explain(err))
 			}
@@ -239,7 +239,7 @@ func writeChildren(ctx context.Context, tx *db.Tx, in *Incident) error {
 		if l.ID == "" {
 			l.ID = record.NewID()
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO information_links (id, incident_id, seq, source_id, act_id, connection,
+		if err := tx.ExecLater(ctx, "store an information link", `INSERT INTO information_links (id, incident_id, seq, source_id, act_id, connection,
 			reliability, reference, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			l.ID, in.ID, i, l.SourceID, db.NullIfEmpty(l.ActID), string(l.Connection), string(l.Reliability),
 			l.Reference, l.Notes); err != nil {

@@ -101,7 +101,7 @@ func Append(ctx context.Context, tx *db.Tx, kind Kind, m Meta, action Action, cu
 			return fmt.Errorf("keep version %d of %s %s: %w", m.Version-1, kind, m.ID, err)
 		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO revisions (kind, record_id, version, action, actor, at)
+	err := tx.ExecLater(ctx, "record a revision", `INSERT INTO revisions (kind, record_id, version, action, actor, at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
 		string(kind), m.ID, m.Version, string(action), m.UpdatedBy, db.FormatTime(m.UpdatedAt))
 	if err != nil {

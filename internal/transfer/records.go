@@ -291,13 +291,18 @@ func (im *importer) flushIncidents() error {
 	if len(batch) == 0 {
 		return nil
 	}
+	// On PostgreSQL the batch's rows are sent together (Tx.Pipeline); the
+	// one-by-one retry below runs without, so that each refusal is put
+	// down to its row and field.
 	err := im.tx.Savepoint(im.ctx, func() error {
-		for _, p := range batch {
-			if err := incident.Insert(im.ctx, im.tx, p.in); err != nil {
-				return err
+		return im.tx.Pipeline(im.ctx, func() error {
+			for _, p := range batch {
+				if err := incident.Insert(im.ctx, im.tx, p.in); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err == nil {
 		for _, p := range batch {
