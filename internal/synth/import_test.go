@@ -3,6 +3,7 @@ package synth
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/dossier-org/dossier/internal/app"
@@ -113,4 +114,50 @@ func incidentsByTopParty(t *testing.T, dir string) map[string]int {
 		}
 	}
 	return out
+}
+
+// TestFurtherSetImportsIntoTheStore imports a further set (Options.Further)
+// into a store that holds its seed's set: it brings no situation, party or
+// source of its own, refers only to the stored ones, and nothing is
+// rejected.
+func TestFurtherSetImportsIntoTheStore(t *testing.T) {
+	first, firstCounts := generate(t, 200, 1)
+	further := t.TempDir()
+	want, err := WriteDir(further, Options{Incidents: 150, Seed: 1, Further: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"situations.csv", "parties.csv", "party_names.csv", "sources.csv"} {
+		if _, err := os.Stat(filepath.Join(further, name)); !os.IsNotExist(err) {
+			t.Errorf("the further set has %s (%v)", name, err)
+		}
+	}
+	if want.Situations+want.Parties+want.Sources != 0 || want.Incidents != 150 {
+		t.Errorf("further set counts %+v", want)
+	}
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		ctx := record.WithActor(context.Background(), "test")
+		a := app.New(d)
+		for _, dir := range []string{first, further} {
+			report, err := transfer.ImportFile(ctx, a, dir, transfer.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range report.Rejected {
+				if i < 10 {
+					t.Errorf("%s: rejected: %s", filepath.Base(dir), r)
+				}
+			}
+			if !report.Committed {
+				t.Fatalf("%s: not committed", dir)
+			}
+		}
+		all, err := a.Incidents.List(ctx, incident.Filter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all.Total != firstCounts.Incidents+want.Incidents {
+			t.Errorf("%d incidents stored, want %d + %d", all.Total, firstCounts.Incidents, want.Incidents)
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +29,10 @@ import (
 type Options struct {
 	Incidents int    // how many incidents
 	Seed      uint64 // the same seed and count give the same files
+	// Further, when not 0, makes a set to import into a store that already
+	// holds Seed's: its incidents are drawn from this seed and refer to
+	// Seed's situations, parties and sources, whose files it leaves out.
+	Further uint64
 }
 
 // Counts says how many rows each file holds.
@@ -63,6 +68,10 @@ func WriteDir(dir string, opts Options) (Counts, error) {
 	}
 	out := make(map[string]*table, len(Files))
 	for _, name := range Files {
+		if opts.Further != 0 && slices.Contains(referenceFiles, name) {
+			out[name] = discard()
+			continue
+		}
 		t, err := createTable(filepath.Join(dir, name), headers[name])
 		if err != nil {
 			for _, t := range out {
@@ -76,6 +85,10 @@ func WriteDir(dir string, opts Options) (Counts, error) {
 	g.writeSituations(out["situations.csv"])
 	g.writeParties(out["parties.csv"], out["party_names.csv"])
 	g.writeSources(out["sources.csv"])
+	if opts.Further != 0 {
+		g.counts = Counts{}
+		g.s = newRNG(opts.Further, 0)
+	}
 	for i := range opts.Incidents {
 		g.writeIncident(i, out["incidents.csv"], out["acts.csv"], out["perpetrators.csv"], out["information_links.csv"])
 	}
@@ -84,6 +97,16 @@ func WriteDir(dir string, opts Options) (Counts, error) {
 		errs = append(errs, out[name].close())
 	}
 	return g.counts, errors.Join(errs...)
+}
+
+// referenceFiles hold the records incidents refer to (Options.Further).
+var referenceFiles = []string{"situations.csv", "parties.csv", "party_names.csv", "sources.csv"}
+
+// discard is a table written nowhere.
+func discard() *table {
+	t := &table{buf: bufio.NewWriter(io.Discard)}
+	t.csv = csv.NewWriter(t.buf)
+	return t
 }
 
 // table is one CSV file being written.
@@ -113,6 +136,9 @@ func (t *table) write(fields ...string) {
 
 func (t *table) close() error {
 	t.csv.Flush()
+	if t.f == nil {
+		return nil
+	}
 	err := errors.Join(t.err, t.csv.Error(), t.buf.Flush(), t.f.Close())
 	if err != nil {
 		return fmt.Errorf("write %s: %w", t.f.Name(), err)

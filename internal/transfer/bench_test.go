@@ -53,6 +53,25 @@ func BenchmarkImportCSVPostgres(b *testing.B) {
 	benchImport(b, dir, counts, transfer.Options{}, func(b *testing.B) *app.App { return app.New(dbtest.Postgres(b)) })
 }
 
+// BenchmarkImportCSVFurther imports 2,000 incidents into a SQLite store
+// that already holds the -incidents set: the indexes, per-act rows and
+// full-text index are then kept up to date row by row, as every import but
+// the first does.
+func BenchmarkImportCSVFurther(b *testing.B) {
+	dir, _ := benchSet(b)
+	more := filepath.Join(b.TempDir(), "further")
+	counts, err := synth.WriteDir(more, synth.Options{Incidents: 2000, Seed: 1, Further: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchImport(b, more, counts, transfer.Options{Alone: true}, func(b *testing.B) *app.App {
+		a := sqliteStore(b)
+		rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{Alone: true})
+		mustImport(b, rep, err)
+		return a
+	})
+}
+
 func sqliteStore(b *testing.B) *app.App { return app.New(dbtest.SQLite(b)) }
 
 // BenchmarkImportJSON imports the same set as one JSON document.
