@@ -57,7 +57,14 @@ func BenchmarkImportCSVPostgres(b *testing.B) {
 // that already holds the -incidents set: the indexes, per-act rows and
 // full-text index are then kept up to date row by row, as every import but
 // the first does.
-func BenchmarkImportCSVFurther(b *testing.B) {
+func BenchmarkImportCSVFurther(b *testing.B) { benchFurther(b, sqliteStore) }
+
+// BenchmarkImportCSVFurtherPostgres is the same into PostgreSQL.
+func BenchmarkImportCSVFurtherPostgres(b *testing.B) {
+	benchFurther(b, func(b *testing.B) *app.App { return app.New(dbtest.Postgres(b)) })
+}
+
+func benchFurther(b *testing.B, store func(*testing.B) *app.App) {
 	dir, _ := benchSet(b)
 	more := filepath.Join(b.TempDir(), "further")
 	counts, err := synth.WriteDir(more, synth.Options{Incidents: 2000, Seed: 1, Further: 2})
@@ -65,7 +72,7 @@ func BenchmarkImportCSVFurther(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchImport(b, more, counts, transfer.Options{Alone: true}, func(b *testing.B) *app.App {
-		a := sqliteStore(b)
+		a := store(b)
 		rep, err := transfer.ImportFile(ctx, a, dir, transfer.Options{Alone: true})
 		mustImport(b, rep, err)
 		return a
