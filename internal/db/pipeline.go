@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -89,17 +88,12 @@ func (t *Tx) sendPending(ctx context.Context) error {
 				first = fmt.Errorf("%s: %w", s.what, Explain(err))
 			}
 		}
-		return errors.Join(first, closeBatch(results, first))
+		// Close repeats the first statement's error, if there was one.
+		if err := results.Close(); err != nil && first == nil {
+			first = fmt.Errorf("pipeline: %w", err)
+		}
+		return first
 	})
-}
-
-// closeBatch ends a batch; its error repeats the first statement's, if any.
-func closeBatch(results pgx.BatchResults, first error) error {
-	err := results.Close()
-	if err == nil || first != nil {
-		return nil
-	}
-	return fmt.Errorf("pipeline: %w", err)
 }
 
 // beginOn starts the write transaction on a connection of its own, which
