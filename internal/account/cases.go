@@ -36,12 +36,8 @@ func (s *Store) CreateCase(ctx context.Context, name, description string) (*Case
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		// A case's number stands for it in the incident list's per-act
 		// rows, where a narrow integer keeps the indexes small.
-		number := `(SELECT COALESCE(MAX(number), 0) + 1 FROM cases)`
-		if tx.Dialect() == db.Postgres {
-			number = `nextval('case_numbers')`
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO cases (id, name, description, created_at, created_by, number)
-			VALUES ($1, $2, $3, $4, $5, `+number+`)`,
+			VALUES ($1, $2, $3, $4, $5, `+tx.NextNumber("cases", "case_numbers")+`)`,
 			c.ID, c.Name, c.Description, db.FormatTime(c.CreatedAt), c.CreatedBy); err != nil {
 			if err := db.Explain(err); errors.Is(err, db.ErrDuplicate) {
 				var errs record.Errors

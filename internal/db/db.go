@@ -308,6 +308,17 @@ type Tx struct {
 // Dialect is the engine behind the transaction.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
+// NextNumber is the SQL expression for the small number a new row of
+// table takes (its column number, which stands for the row where an ID
+// would make indexes wide): the next value of sequence on PostgreSQL, one
+// past the largest on SQLite, whose single writer makes that safe.
+func (t *Tx) NextNumber(table, sequence string) string {
+	if t.Dialect() == Postgres {
+		return `nextval('` + sequence + `')`
+	}
+	return `(SELECT COALESCE(MAX(number), 0) + 1 FROM ` + table + `)`
+}
+
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[query]; ok {
 		return s, nil

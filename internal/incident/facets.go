@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -30,12 +31,18 @@ import (
 // the rest on the same rows, and stops after a page. The incident's own
 // filter columns (situation, status, case, end date) are copied in, so the
 // walk never leaves the narrow rows.
+//
+// The rows hold numbers, not names: a party's, situation's and case's
+// number (their column number) and a code for each value of violation,
+// age group and status (facetCodes). With 36-character IDs and the names
+// the rows and their indexes were about three times wider, and sorting
+// and indexing them took 70% longer in a bulk import.
 
 func facetTables(d db.Dialect) []string {
-	columns := `violation TEXT NOT NULL,
-		age_group TEXT NOT NULL,
-		situation_id TEXT,
-		status TEXT NOT NULL,
+	columns := `violation SMALLINT NOT NULL,
+		age_group SMALLINT NOT NULL,
+		situation BIGINT,
+		status SMALLINT NOT NULL,
 		case_number BIGINT,
 		date_end TEXT NOT NULL`
 	clustered := ` WITHOUT ROWID`
@@ -45,9 +52,32 @@ func facetTables(d db.Dialect) []string {
 	return []string{
 		`CREATE TABLE act_facets (list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` + columns +
 			`, PRIMARY KEY (list_key, act_seq, violation))` + clustered,
-		`CREATE TABLE party_facets (party_id TEXT NOT NULL, list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` +
-			columns + `, PRIMARY KEY (party_id, list_key, act_seq, violation))` + clustered,
+		`CREATE TABLE party_facets (party BIGINT NOT NULL, list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` +
+			columns + `, PRIMARY KEY (party, list_key, act_seq, violation))` + clustered,
 	}
+}
+
+// The codes of the enumerations in the per-act rows. They are stored, so
+// a value keeps its code for good and a new value takes a new one
+// (TestFacetCodes checks that every value has one of its own).
+var (
+	violationCodes = map[ViolationType]int64{Rape: 1, GangRape: 2, AttemptedRape: 3, SexualSlavery: 4,
+		ForcedProstitution: 5, ForcedPregnancy: 6, ForcedAbortion: 7, EnforcedSterilization: 8, ForcedMarriage: 9,
+		Trafficking: 10, SexualAssault: 11, SexualTorture: 12, GenitalViolence: 13, ForcedNudity: 14,
+		SexualMutilation: 15, SexualViolenceOnCorpses: 16, OtherComparableGravity: 17}
+	ageCodes    = map[AgeGroup]int64{Child: 1, Adult: 2, UnknownAge: 3}
+	statusCodes = map[Status]int64{Draft: 1, UnderReview: 2, Verified: 3}
+)
+
+// codeSQL is the SQL expression for the code of column's value.
+func codeSQL[V ~string](column string, codes map[V]int64) string {
+	var b strings.Builder
+	b.WriteString(`CASE ` + column)
+	for _, v := range slices.Sorted(maps.Keys(codes)) {
+		fmt.Fprintf(&b, ` WHEN '%s' THEN %d`, v, codes[v])
+	}
+	b.WriteString(` END`)
+	return b.String()
 }
 
 // facetIndexes are built after the rows, once. Their names are the walks
@@ -55,33 +85,41 @@ func facetTables(d db.Dialect) []string {
 // made for someone restricted to their cases, and a walk that had to read
 // the row for it read a page per match (at a million incidents, counting a
 // thousand matches of situation + violation took 31 ms on a first run and
-// 3.6 ms on a second, against 0.1–0.3 ms with no case to check). The
-// number, not the case's ID, keeps the indexes narrow.
+// 3.6 ms on a second, against 0.1–0.3 ms with no case to check).
 func facetIndexes(d db.Dialect) []string {
 	out := []string{
 		`CREATE INDEX act_facets_violation ON act_facets (violation, list_key, case_number)`,
 		`CREATE INDEX act_facets_age ON act_facets (age_group, list_key, case_number)`,
 		`CREATE INDEX act_facets_violation_age ON act_facets (violation, age_group, list_key, case_number)`,
-		`CREATE INDEX act_facets_situation_violation ON act_facets (situation_id, violation, list_key, case_number)`,
-		`CREATE INDEX party_facets_violation ON party_facets (party_id, violation, list_key, age_group, case_number)`,
+		`CREATE INDEX act_facets_situation_violation ON act_facets (situation, violation, list_key, case_number)`,
+		`CREATE INDEX party_facets_violation ON party_facets (party, violation, list_key, age_group, case_number)`,
 		`CREATE INDEX party_facets_list ON party_facets (list_key)`,
 	}
 	if d == db.Postgres {
 		// PostgreSQL does not keep a table in key order; the covering index
 		// lets a walk by party read only the index.
-		out = append(out, `CREATE INDEX party_facets_walk ON party_facets (party_id, list_key)
-			INCLUDE (act_seq, violation, age_group, situation_id, status, case_number, date_end)`)
+		out = append(out, `CREATE INDEX party_facets_walk ON party_facets (party, list_key)
+			INCLUDE (act_seq, violation, age_group, situation, status, case_number, date_end)`)
 	}
 	return out
 }
 
+// Migration 13 first built the rows with case numbers (migration 12);
+// migration 19 builds them anew with the numbers of parties and
+// situations (migration 18) and codes, and SQLite's full-text index, whose
+// facets it reads from them.
 func init() {
-	db.RegisterMigration(13, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return rebuildFacets(ctx, tx, d) })
+	db.RegisterMigration(13, func(context.Context, *sql.Tx, db.Dialect) error { return nil })
+	db.RegisterMigration(19, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+		if err := rebuildFacets(ctx, tx, d); err != nil {
+			return err
+		}
+		return migrateSearch(ctx, tx, d)
+	})
 }
 
 // rebuildFacets drops the per-act rows, if any, and builds them from the
-// incidents and their acts. Migration 13 runs it to hold case numbers
-// (migration 12) instead of case IDs.
+// incidents and their acts.
 func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	ddl := []string{`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`}
 	for _, q := range append(ddl, facetTables(d)...) {
@@ -100,14 +138,14 @@ func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	return nil
 }
 
-// violationsSQL lists, as SQL rows (type, counts as), each violation type
-// with itself and each form with its family.
+// violationsSQL lists, as SQL rows (type, code of what it counts as),
+// each violation type with itself and each form with its family.
 func violationsSQL() string {
 	var rows []string
 	for _, v := range ViolationTypes {
-		rows = append(rows, fmt.Sprintf(`('%s', '%s')`, v, v))
+		rows = append(rows, fmt.Sprintf(`('%s', %d)`, v, violationCodes[v]))
 		if f := v.Family(); f != v {
-			rows = append(rows, fmt.Sprintf(`('%s', '%s')`, v, f))
+			rows = append(rows, fmt.Sprintf(`('%s', %d)`, v, violationCodes[f]))
 		}
 	}
 	return `(VALUES ` + strings.Join(rows, `, `) + `) AS counts_as`
@@ -125,24 +163,26 @@ func buildFacets(ctx context.Context, exec execFunc, where string, args ...any) 
 	if where == "" {
 		where = `1 = 1`
 	}
-	facts := `counts_as.column2, a.victim_age_group, i.situation_id, i.status, c.number, i.date_end`
-	incidents := ` JOIN incidents i ON i.id = a.incident_id LEFT JOIN cases c ON c.id = i.case_id`
+	facts := `counts_as.column2, ` + codeSQL("a.victim_age_group", ageCodes) + `, s.number, ` +
+		codeSQL("i.status", statusCodes) + `, c.number, i.date_end`
+	incidents := ` JOIN incidents i ON i.id = a.incident_id LEFT JOIN cases c ON c.id = i.case_id
+		LEFT JOIN situations s ON s.id = i.situation_id`
 	violations := ` JOIN ` + violationsSQL() + ` ON counts_as.column1 = a.violation_type`
 	if _, err := exec(ctx, `INSERT INTO act_facets (list_key, act_seq, violation, age_group,
-		situation_id, status, case_number, date_end)
+		situation, status, case_number, date_end)
 		SELECT i.list_key, a.seq, `+facts+` FROM acts a`+incidents+violations+
 		` WHERE `+where+` ORDER BY 1, 2, 3`, args...); err != nil {
 		return fmt.Errorf("index acts for lists: %w", err)
 	}
-	if _, err := exec(ctx, `INSERT INTO party_facets (party_id, list_key, act_seq, violation,
-		age_group, situation_id, status, case_number, date_end)
+	if _, err := exec(ctx, `INSERT INTO party_facets (party, list_key, act_seq, violation,
+		age_group, situation, status, case_number, date_end)
 		WITH RECURSIVE up (act_id, party_id) AS (
 			SELECT p.act_id, p.party_id FROM act_perpetrators p JOIN acts a ON a.id = p.act_id
 			WHERE p.party_id IS NOT NULL AND `+where+`
 			UNION SELECT up.act_id, parent.parent_id FROM up JOIN parties parent ON parent.id = up.party_id
 			WHERE parent.parent_id IS NOT NULL)
-		SELECT up.party_id, i.list_key, a.seq, `+facts+`
-		FROM up JOIN acts a ON a.id = up.act_id`+incidents+violations+
+		SELECT party.number, i.list_key, a.seq, `+facts+`
+		FROM up JOIN parties party ON party.id = up.party_id JOIN acts a ON a.id = up.act_id`+incidents+violations+
 		` WHERE `+where+` ORDER BY 1, 2, 3, 4`, args...); err != nil {
 		return fmt.Errorf("index acts by party for lists: %w", err)
 	}
@@ -179,14 +219,14 @@ func deleteFacets(ctx context.Context, tx *db.Tx, where string, args ...any) err
 // costs far more, and inserting in key order keeps each index write
 // sequential.
 type bulkLoad struct {
-	// lineage is each party with its parents, read once: a party does not
-	// move during a load.
-	lineage map[string][]string
+	// lineage is the numbers of each party and its parents, read once: a
+	// party does not move during a load.
+	lineage map[string][]int64
 	// lastSeq is the last list-key number drawn (see nextSeq); 0 before
 	// the first.
 	lastSeq int64
-	// caseNumbers is each case's number, read once.
-	caseNumbers map[string]int64
+	// numbers is each case's and situation's number, read once.
+	numbers map[string]int64
 }
 
 type bulkLoadKey struct{}
@@ -196,36 +236,34 @@ func bulkLoadOf(ctx context.Context) *bulkLoad {
 	return b
 }
 
-const stagingColumns = `party_id, list_key, act_seq, violation, age_group, situation_id, status, case_number, date_end`
+// The staged rows are party_facets' (party 0 for the act itself).
+const stagingColumns = `party, list_key, act_seq, violation, age_group, situation, status, case_number, date_end`
 
 // BeginBulkLoad starts a load into an empty store; incidents inserted
 // under the returned context are indexed by FinishBulkLoad, in the same
 // transaction.
 func BeginBulkLoad(ctx context.Context, tx *db.Tx) (context.Context, error) {
-	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE facets_staging (party_id TEXT NOT NULL, list_key BIGINT NOT NULL,
-		act_seq INTEGER NOT NULL, violation TEXT NOT NULL, age_group TEXT NOT NULL, situation_id TEXT, status TEXT NOT NULL,
-		case_number BIGINT, date_end TEXT NOT NULL)`); err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE facets_staging (party BIGINT NOT NULL, list_key BIGINT NOT NULL,
+		act_seq INTEGER NOT NULL, violation SMALLINT NOT NULL, age_group SMALLINT NOT NULL, situation BIGINT,
+		status SMALLINT NOT NULL, case_number BIGINT, date_end TEXT NOT NULL)`); err != nil {
 		return ctx, fmt.Errorf("stage the list's per-act rows: %w", err)
 	}
-	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]string{}, caseNumbers: map[string]int64{}}), nil
+	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]int64{}, numbers: map[string]int64{}}), nil
 }
 
-// stage queues the facet rows of one incident: party "" for the act
+// stage queues the facet rows of one incident: party 0 for the act
 // itself, then each party behind it and their parents, once each.
 func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64) error {
-	var caseNumber any
-	if in.CaseID != "" {
-		n, ok := b.caseNumbers[in.CaseID]
-		if !ok {
-			if err := tx.QueryRow(ctx, `SELECT number FROM cases WHERE id = $1`, in.CaseID).Scan(&n); err != nil {
-				return fmt.Errorf("read the number of case %s: %w", in.CaseID, err)
-			}
-			b.caseNumbers[in.CaseID] = n
-		}
-		caseNumber = n
+	caseNumber, err := b.number(ctx, tx, "cases", in.CaseID)
+	if err != nil {
+		return err
+	}
+	situation, err := b.number(ctx, tx, "situations", in.SituationID)
+	if err != nil {
+		return err
 	}
 	for i, a := range in.Acts {
-		parties := []string{""}
+		parties := []int64{0}
 		for _, p := range a.Perpetrators {
 			if p.PartyID == "" {
 				continue
@@ -234,21 +272,20 @@ func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64
 			if err != nil {
 				return err
 			}
-			for _, id := range lineage {
-				if !slices.Contains(parties, id) {
-					parties = append(parties, id)
+			for _, n := range lineage {
+				if !slices.Contains(parties, n) {
+					parties = append(parties, n)
 				}
 			}
 		}
-		violations := []ViolationType{a.ViolationType}
+		violations := []int64{violationCodes[a.ViolationType]}
 		if f := a.ViolationType.Family(); f != a.ViolationType {
-			violations = append(violations, f)
+			violations = append(violations, violationCodes[f])
 		}
 		for _, party := range parties {
 			for _, v := range violations {
-				if err := tx.Queue(ctx, "facets_staging", stagingBatch, writeStaging, party, key, i, string(v),
-					string(a.Victim.AgeGroup), db.NullIfEmpty(in.SituationID), string(in.Status),
-					caseNumber, in.Date.End); err != nil {
+				if err := tx.Queue(ctx, "facets_staging", stagingBatch, writeStaging, party, key, i, v,
+					ageCodes[a.Victim.AgeGroup], situation, statusCodes[in.Status], caseNumber, in.Date.End); err != nil {
 					return err
 				}
 			}
@@ -257,22 +294,38 @@ func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64
 	return nil
 }
 
-func (b *bulkLoad) lineageOf(ctx context.Context, tx *db.Tx, partyID string) ([]string, error) {
+// number is the number of the row of table (cases or situations) with id,
+// nil for none.
+func (b *bulkLoad) number(ctx context.Context, tx *db.Tx, table, id string) (any, error) {
+	if id == "" {
+		return nil, nil
+	}
+	n, ok := b.numbers[id]
+	if !ok {
+		if err := tx.QueryRow(ctx, `SELECT number FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+			return nil, fmt.Errorf("read the number of %s %s: %w", strings.TrimSuffix(table, "s"), id, err)
+		}
+		b.numbers[id] = n
+	}
+	return n, nil
+}
+
+func (b *bulkLoad) lineageOf(ctx context.Context, tx *db.Tx, partyID string) ([]int64, error) {
 	if l, ok := b.lineage[partyID]; ok {
 		return l, nil
 	}
-	rows, err := tx.Query(ctx, party.LineageSQL("$1"), partyID)
+	rows, err := tx.Query(ctx, `SELECT number FROM parties WHERE id IN (`+party.LineageSQL("$1")+`)`, partyID)
 	if err != nil {
 		return nil, fmt.Errorf("read the parents of party %s: %w", partyID, err)
 	}
 	defer rows.Close()
-	var lineage []string
+	var lineage []int64
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
 			return nil, err
 		}
-		lineage = append(lineage, id)
+		lineage = append(lineage, n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -318,12 +371,12 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("set the list's indexes aside: %w", err)
 		}
 	}
-	facts := `violation, age_group, situation_id, status, case_number, date_end`
+	facts := `violation, age_group, situation, status, case_number, date_end`
 	for _, q := range []string{
 		`INSERT INTO act_facets (list_key, act_seq, ` + facts + `) SELECT list_key, act_seq, ` + facts +
-			` FROM facets_staging WHERE party_id = '' ORDER BY list_key, act_seq, violation`,
-		`INSERT INTO party_facets (party_id, list_key, act_seq, ` + facts + `) SELECT party_id, list_key, act_seq, ` + facts +
-			` FROM facets_staging WHERE party_id <> '' ORDER BY party_id, list_key, act_seq, violation`,
+			` FROM facets_staging WHERE party = 0 ORDER BY list_key, act_seq, violation`,
+		`INSERT INTO party_facets (party, list_key, act_seq, ` + facts + `) SELECT party, list_key, act_seq, ` + facts +
+			` FROM facets_staging WHERE party <> 0 ORDER BY party, list_key, act_seq, violation`,
 		`DROP TABLE facets_staging`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {

@@ -70,3 +70,31 @@ func TestFacetWritesStartFromTheIncidentsActs(t *testing.T) {
 		}
 	}
 }
+
+// TestFacetCodes checks that every value of each enumeration the per-act
+// rows hold as a code has one, and no code stands for two values.
+func TestFacetCodes(t *testing.T) {
+	checkCodes(t, "violation", ViolationTypes, violationCodes)
+	checkCodes(t, "age group", AgeGroups, ageCodes)
+	checkCodes(t, "status", Statuses, statusCodes)
+}
+
+func checkCodes[V ~string](t *testing.T, kind string, values []V, codes map[V]int64) {
+	t.Helper()
+	if len(codes) != len(values) {
+		t.Errorf("%d %s codes for %d values", len(codes), kind, len(values))
+	}
+	seen := map[int64]V{}
+	for _, v := range values {
+		c, ok := codes[v]
+		switch {
+		case !ok:
+			t.Errorf("%s %q has no code", kind, v)
+		case c <= 0:
+			t.Errorf("%s %q has code %d; codes start at 1", kind, v, c)
+		case seen[c] != "":
+			t.Errorf("%s code %d stands for both %q and %q", kind, c, seen[c], v)
+		}
+		seen[c] = v
+	}
+}

@@ -218,7 +218,7 @@ func each(ctx context.Context, q db.Querier, fn func(*Incident) error) error {
 func (s *Store) CountForParty(ctx context.Context, partyID string) (int, error) {
 	var n int
 	args := []any{partyID}
-	query := `SELECT COUNT(DISTINCT f.list_key) FROM party_facets f WHERE f.party_id = $1`
+	query := `SELECT COUNT(DISTINCT f.list_key) FROM party_facets f WHERE f.party = (SELECT number FROM parties WHERE id = $1)`
 	c, ok, err := s.caseNumberCondition(ctx, "f.case_number", func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
 	if err != nil {
 		return 0, err

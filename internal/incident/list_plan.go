@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -30,7 +31,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	// (slow when the act or word is rare).
 	counted := q
 	words := len(textsearch.Terms(f.Text)) > 0
-	if !q.byKey && (len(actFilters(f)) > 0 && !words || words && s.db.Dialect == db.Postgres) {
+	if !q.byKey && (hasActFilter(f) && !words || words && s.db.Dialect == db.Postgres) {
 		byDate := f
 		byDate.Sort = NewestFirst
 		if counted, err = s.plan(ctx, byDate); err != nil {
@@ -256,28 +257,51 @@ func (q *listQuery) after(c cursor) error {
 	return nil
 }
 
-// actFilter is one condition on what an act is, checked on a facet row.
+// actFilter is one condition on what an act is, checked on a facet row:
+// a column of both facet tables but party, only in party_facets, and the
+// number or code it must hold (facets.go).
 type actFilter struct {
-	column string // of both facet tables but party_id, only in party_facets
-	value  string
+	column string
+	value  int64
 }
 
 func (a actFilter) sql(q *listQuery, alias string) string {
 	return alias + `.` + a.column + ` = ` + q.arg(a.value)
 }
 
-func actFilters(f Filter) []actFilter {
+func hasActFilter(f Filter) bool {
+	return f.PartyID != "" || f.ViolationType != "" || f.AgeGroup != ""
+}
+
+// actFilters are f's conditions on acts, with the party's number.
+func (s *Store) actFilters(ctx context.Context, f Filter) ([]actFilter, error) {
 	var out []actFilter
 	if f.PartyID != "" {
-		out = append(out, actFilter{"party_id", f.PartyID})
+		n, err := s.numberOf(ctx, "parties", f.PartyID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, actFilter{"party", n})
 	}
 	if f.ViolationType != "" {
-		out = append(out, actFilter{"violation", string(f.ViolationType)})
+		out = append(out, actFilter{"violation", violationCodes[f.ViolationType]})
 	}
 	if f.AgeGroup != "" {
-		out = append(out, actFilter{"age_group", string(f.AgeGroup)})
+		out = append(out, actFilter{"age_group", ageCodes[f.AgeGroup]})
 	}
-	return out
+	return out, nil
+}
+
+// numberOf is the number of the row of table (parties or situations) with
+// id, which stands for it in the per-act rows; 0, which none has, when
+// there is no such row, so that a filter on it matches nothing.
+func (s *Store) numberOf(ctx context.Context, table, id string) (int64, error) {
+	var n sql.NullInt64
+	err := s.db.QueryRow(ctx, `SELECT number FROM `+table+` WHERE id = $1`, id).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("read the number of %s: %w", id, err)
+	}
+	return n.Int64, nil
 }
 
 // facetWalk is an index of a facet table that yields, for given values of
@@ -288,12 +312,12 @@ type facetWalk struct {
 }
 
 var facetWalks = []facetWalk{
-	{"party", "party_facets", "", []string{"party_id"}},
-	{"party+violation", "party_facets", "party_facets_violation", []string{"party_id", "violation"}},
+	{"party", "party_facets", "", []string{"party"}},
+	{"party+violation", "party_facets", "party_facets_violation", []string{"party", "violation"}},
 	{"violation", "act_facets", "act_facets_violation", []string{"violation"}},
 	{"age", "act_facets", "act_facets_age", []string{"age_group"}},
 	{"violation+age", "act_facets", "act_facets_violation_age", []string{"violation", "age_group"}},
-	{"situation+violation", "act_facets", "act_facets_situation_violation", []string{"situation_id", "violation"}},
+	{"situation+violation", "act_facets", "act_facets_situation_violation", []string{"situation", "violation"}},
 }
 
 // plan chooses how to find the matches of f:
@@ -311,7 +335,10 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 	q := &listQuery{byKey: f.Sort == NewestFirst || f.Sort == OldestFirst}
 	order := sortColumns[f.Sort]
 	q.desc, q.column = order.desc, order.column
-	acts := actFilters(f)
+	acts, err := s.actFilters(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	terms := textsearch.Terms(f.Text)
 
 	switch {
@@ -334,12 +361,16 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 			q.where = append(q.where, cond)
 		}
 	case q.byKey && len(acts) > 0 && len(terms) == 0:
-		values := map[string]string{}
+		values := map[string]any{}
 		for _, a := range acts {
 			values[a.column] = a.value
 		}
 		if f.SituationID != "" {
-			values["situation_id"] = f.SituationID
+			n, err := s.numberOf(ctx, "situations", f.SituationID)
+			if err != nil {
+				return nil, err
+			}
+			values["situation"] = n
 		}
 		walk, err := s.chooseWalk(ctx, values)
 		if err != nil {
@@ -354,9 +385,11 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 			delete(values, column)
 		}
 		for _, a := range acts {
+			if _, left := values[a.column]; !left {
+				continue
+			}
 			switch {
-			case values[a.column] == "":
-			case a.column == "party_id" && walk.table != "party_facets":
+			case a.column == "party" && walk.table != "party_facets":
 				// The party behind the same act: its rows in party_facets.
 				q.where = append(q.where, `EXISTS (SELECT 1 FROM party_facets p WHERE `+a.sql(q, "p")+
 					` AND p.list_key = f.list_key AND p.act_seq = f.act_seq)`)
@@ -364,7 +397,7 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 				q.where = append(q.where, a.sql(q, "f"))
 			}
 		}
-		if values["situation_id"] == "" {
+		if _, left := values["situation"]; !left {
 			f.SituationID = "" // walked already
 		}
 		if err := s.incidentConditions(ctx, q, f, "f.list_key", "f", "f.case_number"); err != nil {
@@ -394,7 +427,7 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 func actsExist(q *listQuery, acts []actFilter, key string) string {
 	table := "act_facets"
 	for _, a := range acts {
-		if a.column == "party_id" {
+		if a.column == "party" {
 			table = "party_facets"
 		}
 	}
@@ -417,7 +450,7 @@ func actsExist(q *listQuery, acts []actFilter, key string) string {
 // 30,000 acts that word took 14–20 ms read once against 10–19 ms, and with
 // 122,000 acts the common word 38–68 ms against 10–17 ms.
 func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilter) (string, error) {
-	values := map[string]string{}
+	values := map[string]any{}
 	for _, a := range acts {
 		values[a.column] = a.value
 	}
@@ -437,7 +470,7 @@ func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilt
 	table := "act_facets"
 	var conds []string
 	for _, a := range acts {
-		if a.column == "party_id" {
+		if a.column == "party" {
 			table = "party_facets"
 		}
 		conds = append(conds, a.sql(q, "f"))
@@ -451,9 +484,10 @@ func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilt
 var fewActs = 20_000
 
 // incidentConditions adds the filters on the incident itself, on the
-// columns of alias (incidents or a facet table, which copies them), and
-// keeps the cases ctx is restricted to by caseColumn: an incident's
-// case_id, or the case_number of per-act rows and words.
+// columns of alias (incidents i, or per-act rows f, which copy them as
+// numbers and codes), and keeps the cases ctx is restricted to by
+// caseColumn: an incident's case_id, or the case_number of per-act rows
+// and words.
 func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias, caseColumn string) error {
 	var c string
 	var ok bool
@@ -468,11 +502,22 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 	if ok {
 		q.where = append(q.where, c)
 	}
+	situationColumn, situation, status := "situation_id", any(f.SituationID), any(string(f.Status))
+	if alias == "f" && f.SituationID != "" {
+		n, err := s.numberOf(ctx, "situations", f.SituationID)
+		if err != nil {
+			return err
+		}
+		situation = n
+	}
+	if alias == "f" {
+		situationColumn, status = "situation", statusCodes[f.Status]
+	}
 	if f.SituationID != "" {
-		q.where = append(q.where, alias+`.situation_id = `+q.arg(f.SituationID))
+		q.where = append(q.where, alias+`.`+situationColumn+` = `+q.arg(situation))
 	}
 	if f.Status != "" {
-		q.where = append(q.where, alias+`.status = `+q.arg(string(f.Status)))
+		q.where = append(q.where, alias+`.status = `+q.arg(status))
 	}
 	if f.From != "" {
 		// Still going on at From: it began at most the longest span
@@ -493,7 +538,7 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 
 // chooseWalk picks the facet walk with the fewest rows among those whose
 // columns all have a value; a tie goes to the one that checks more.
-func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facetWalk, error) {
+func (s *Store) chooseWalk(ctx context.Context, values map[string]any) (facetWalk, error) {
 	candidates := walksFor(values)
 	for _, w := range candidates {
 		if forcedLead == w.name {
@@ -518,10 +563,10 @@ func (s *Store) chooseWalk(ctx context.Context, values map[string]string) (facet
 }
 
 // walksFor lists the facet walks whose columns all have a value.
-func walksFor(values map[string]string) []facetWalk {
+func walksFor(values map[string]any) []facetWalk {
 	var out []facetWalk
 	for _, w := range facetWalks {
-		if !slices.ContainsFunc(w.columns, func(c string) bool { return values[c] == "" }) {
+		if !slices.ContainsFunc(w.columns, func(c string) bool { _, ok := values[c]; return !ok }) {
 			out = append(out, w)
 		}
 	}
@@ -554,12 +599,12 @@ type facetCount struct {
 }
 
 // walkRows counts the rows of walk w for values, up to limit.
-func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]string, limit int) (int, error) {
+func (s *Store) walkRows(ctx context.Context, w facetWalk, values map[string]any, limit int) (int, error) {
 	key := facetCountKey{db: s.db, walk: w.name, limit: limit}
 	var conds []string
 	var args []any
 	for _, c := range w.columns {
-		key.values += values[c] + "\x00"
+		key.values += fmt.Sprint(values[c]) + "\x00"
 		args = append(args, values[c])
 		conds = append(conds, fmt.Sprintf(`%s = $%d`, c, len(args)))
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -20,7 +21,8 @@ import (
 // Beside the text, each row holds facets (textsearch.Facet): words that
 // stand for the incident's situation and status and for what its acts are,
 // as the per-act rows have it (facets.go): each violation and family, each
-// victim's age group, each party behind an act and that party's parents. A
+// victim's age group, each party behind an act and that party's parents,
+// by the rows' numbers (the situation and status by their own values). A
 // search with such filters is then one MATCH, and FTS5 intersects the
 // word's matches with the value's, skipping through both lists, instead of
 // handing every match of the word out to be checked. At a million
@@ -45,11 +47,11 @@ const (
 	partyFacet     = "p"
 )
 
-// Migration 15 first wrote the facets, without parties; migration 17
-// writes them all.
+// Migration 15 first wrote the facets, without parties, and migration 17
+// all of them by name; migration 19 (facets.go) writes them by number.
 func init() {
 	db.RegisterMigration(15, func(context.Context, *sql.Tx, db.Dialect) error { return nil })
-	db.RegisterMigration(17, migrateSearch)
+	db.RegisterMigration(17, func(context.Context, *sql.Tx, db.Dialect) error { return nil })
 }
 
 // migrateSearch writes SQLite's full-text index anew, with facets.
@@ -107,9 +109,10 @@ func facetWords(kindValues []string) string {
 	return strings.Join(words, " ")
 }
 
-// filterFacets are the facets an incident must hold to meet f, and
-// whether they say all that f asks of its acts: at most one act filter, as
-// two must hold for one act, and facets stand for the whole incident.
+// filterFacets are the facets an incident must hold to meet f, whose act
+// filters are acts, and whether they say all that f asks of its acts: at
+// most one act filter, as two must hold for one act, and facets stand for
+// the whole incident.
 func filterFacets(f Filter, acts []actFilter) ([]string, bool) {
 	var facets []string
 	add := func(kind, value string) {
@@ -119,11 +122,15 @@ func filterFacets(f Filter, acts []actFilter) ([]string, bool) {
 	}
 	add(situationFacet, f.SituationID)
 	add(statusFacet, string(f.Status))
-	add(violationFacet, string(f.ViolationType))
-	add(ageFacet, string(f.AgeGroup))
-	add(partyFacet, f.PartyID)
+	for _, a := range acts {
+		add(actFacets[a.column], strconv.FormatInt(a.value, 10))
+	}
 	return facets, len(acts) <= 1
 }
+
+// actFacets is the kind of facet of each column of the per-act rows an act
+// filter checks; the facets hold the same numbers.
+var actFacets = map[string]string{"party": partyFacet, "violation": violationFacet, "age_group": ageFacet}
 
 // searchHashBytes is how much text FTS5 gathers in memory before writing a
 // segment while indexSearch runs (its default is 1 MiB). Fewer, larger
@@ -138,7 +145,7 @@ func searchFacetsSQL() string {
 	return searchFacetsFunction + `('` + situationFacet + `' || COALESCE(i.situation_id, ''), '` + statusFacet + `' || i.status,
 		(SELECT group_concat('` + violationFacet + `' || f.violation || ' ` + ageFacet + `' || f.age_group, ' ')
 		FROM act_facets f WHERE f.list_key = i.list_key),
-		(SELECT group_concat('` + partyFacet + `' || p.party_id, ' ') FROM party_facets p WHERE p.list_key = i.list_key))`
+		(SELECT group_concat('` + partyFacet + `' || p.party, ' ') FROM party_facets p WHERE p.list_key = i.list_key))`
 }
 
 // searchRowSQL selects the full-text row of each of incidents i: its list

@@ -278,7 +278,7 @@ func (s *Store) rarestWord(ctx context.Context, words []queryWord) (int, error) 
 	for _, i := range candidates {
 		rows := 0
 		for _, word := range words[i].words {
-			n, err := s.walkRows(ctx, wordWalk, map[string]string{"word": word}, facetRowsCap)
+			n, err := s.walkRows(ctx, wordWalk, map[string]any{"word": word}, facetRowsCap)
 			if err != nil {
 				return 0, err
 			}

@@ -32,9 +32,10 @@ func Insert(ctx context.Context, tx *db.Tx, p *Party) error {
 		return err
 	}
 	record.Stamp(ctx, &p.Meta, record.Created)
+	// The number stands for the party in the incident list's per-act rows.
 	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, abbreviation, type, parent_id, country_code, description,
-		version, created_at, created_by, updated_at, updated_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		version, created_at, created_by, updated_at, updated_by, number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, `+tx.NextNumber("parties", "party_numbers")+`)`,
 		p.ID, p.Name, p.Abbreviation, string(p.Type), db.NullIfEmpty(p.ParentID), p.CountryCode, p.Description,
 		p.Version, db.FormatTime(p.CreatedAt), p.CreatedBy, db.FormatTime(p.UpdatedAt), p.UpdatedBy)
 	if err != nil {

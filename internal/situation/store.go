@@ -28,9 +28,10 @@ func Insert(ctx context.Context, tx *db.Tx, sit *Situation) error {
 		return err
 	}
 	record.Stamp(ctx, &sit.Meta, record.Created)
+	// The number stands for the situation in the incident list's per-act rows.
 	_, err := tx.Exec(ctx, `INSERT INTO situations (id, name, country_code, on_sc_agenda, conflict_class, setting,
-		description, version, created_at, created_by, updated_at, updated_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		description, version, created_at, created_by, updated_at, updated_by, number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, `+tx.NextNumber("situations", "situation_numbers")+`)`,
 		sit.ID, sit.Name, sit.CountryCode, sit.OnAgenda, string(sit.ConflictClass), string(sit.Setting),
 		sit.Description, sit.Version, db.FormatTime(sit.CreatedAt), sit.CreatedBy, db.FormatTime(sit.UpdatedAt), sit.UpdatedBy)
 	if err != nil {
