@@ -121,21 +121,29 @@ func init() {
 // rebuildFacets drops the per-act rows, if any, and builds them from the
 // incidents and their acts.
 func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
-	ddl := []string{`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`}
-	for _, q := range append(ddl, facetTables(d)...) {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%.60s…: %w", q, err)
+	exec := func(queries ...string) error {
+		for _, q := range queries {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%.60s…: %w", q, err)
+			}
 		}
+		return nil
+	}
+	if err := exec(`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`); err != nil {
+		return err
+	}
+	if err := exec(facetTables(d)...); err != nil {
+		return err
 	}
 	if err := buildFacets(ctx, tx.ExecContext, ""); err != nil {
 		return err
 	}
-	for _, q := range facetIndexes(d) {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%.60s…: %w", q, err)
-		}
+	if d == db.Postgres {
+		// Otherwise the planner has no statistics for the new tables until
+		// autovacuum reaches them.
+		return exec(append(facetIndexes(d), `ANALYZE act_facets, party_facets`)...)
 	}
-	return nil
+	return exec(facetIndexes(d)...)
 }
 
 // violationsSQL lists, as SQL rows (type, code of what it counts as),
