@@ -503,15 +503,15 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 		q.where = append(q.where, c)
 	}
 	situationColumn, situation, status := "situation_id", any(f.SituationID), any(string(f.Status))
-	if alias == "f" && f.SituationID != "" {
-		n, err := s.numberOf(ctx, "situations", f.SituationID)
-		if err != nil {
-			return err
-		}
-		situation = n
-	}
 	if alias == "f" {
 		situationColumn, status = "situation", statusCodes[f.Status]
+		if f.SituationID != "" {
+			n, err := s.numberOf(ctx, "situations", f.SituationID)
+			if err != nil {
+				return err
+			}
+			situation = n
+		}
 	}
 	if f.SituationID != "" {
 		q.where = append(q.where, alias+`.`+situationColumn+` = `+q.arg(situation))
