@@ -34,9 +34,11 @@ import (
 //
 // The rows hold numbers, not names: a party's, situation's and case's
 // number (their column number) and a code for each value of violation,
-// age group and status (facetCodes). With 36-character IDs and the names
-// the rows and their indexes were about three times wider, and sorting
-// and indexing them took 70% longer in a bulk import.
+// age group and status (violationCodes, ageCodes, statusCodes). With
+// 36-character IDs and the names, the rows and their indexes were three
+// times wider, and writing a quarter of a million-incident store's rows
+// in key order and building their indexes took 11.2–12.2 s against
+// 6.9–7.6 s.
 
 func facetTables(d db.Dialect) []string {
 	columns := `violation SMALLINT NOT NULL,
