@@ -397,9 +397,10 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 				q.where = append(q.where, a.sql(q, "f"))
 			}
 		}
-		if _, left := values["situation"]; !left {
-			f.SituationID = "" // walked already
+		if n, left := values["situation"]; left {
+			q.where = append(q.where, `f.situation = `+q.arg(n))
 		}
+		f.SituationID = "" // by its number, on the rows walked
 		if err := s.incidentConditions(ctx, q, f, "f.list_key", "f", "f.case_number"); err != nil {
 			return nil, err
 		}
@@ -485,9 +486,9 @@ var fewActs = 20_000
 
 // incidentConditions adds the filters on the incident itself, on the
 // columns of alias (incidents i, or per-act rows f, which copy them as
-// numbers and codes), and keeps the cases ctx is restricted to by
-// caseColumn: an incident's case_id, or the case_number of per-act rows
-// and words.
+// codes; their situation, a number, is the caller's), and keeps the cases
+// ctx is restricted to by caseColumn: an incident's case_id, or the
+// case_number of per-act rows and words.
 func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, key, alias, caseColumn string) error {
 	var c string
 	var ok bool
@@ -502,19 +503,12 @@ func (s *Store) incidentConditions(ctx context.Context, q *listQuery, f Filter, 
 	if ok {
 		q.where = append(q.where, c)
 	}
-	situationColumn, situation, status := "situation_id", any(f.SituationID), any(string(f.Status))
+	status := any(string(f.Status))
 	if alias == "f" {
-		situationColumn, status = "situation", statusCodes[f.Status]
-		if f.SituationID != "" {
-			n, err := s.numberOf(ctx, "situations", f.SituationID)
-			if err != nil {
-				return err
-			}
-			situation = n
-		}
+		status = statusCodes[f.Status]
 	}
 	if f.SituationID != "" {
-		q.where = append(q.where, alias+`.`+situationColumn+` = `+q.arg(situation))
+		q.where = append(q.where, alias+`.situation_id = `+q.arg(f.SituationID))
 	}
 	if f.Status != "" {
 		q.where = append(q.where, alias+`.status = `+q.arg(status))
