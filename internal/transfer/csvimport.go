@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dossier-org/dossier/internal/app"
@@ -39,6 +40,18 @@ type csvImport struct {
 	im    *importer
 	set   *tableSet
 	perps childRows // perpetrators.csv, once incidents are read
+	// handOver hands a step to the writer while incidents are read (see
+	// pipeline); nil otherwise.
+	handOver func(step func() error) error
+}
+
+// write runs a step that writes or rejects records: at once, or in the
+// writer's turn while incidents are read (see pipeline).
+func (c *csvImport) write(step func() error) error {
+	if c.handOver == nil {
+		return step()
+	}
+	return c.handOver(step)
 }
 
 // name is what the user calls the file holding t.
@@ -473,8 +486,10 @@ func (c *csvImport) orphan(t *table, file, link string, parent *table, row *csvR
 		}
 		o.noun = "act " + k
 	}
-	c.im.reject(o, problems)
-	return nil
+	return c.write(func() error {
+		c.im.reject(o, problems)
+		return nil
+	})
 }
 
 // orphanOrigin is a rejected child row, with the rows that depend on it.
@@ -486,17 +501,7 @@ type orphanOrigin struct {
 func (o *orphanOrigin) rows() []rowRef { return append(o.rowOrigin.rows(), o.perps...) }
 
 func (c *csvImport) incidents() error {
-	actsInStep, err := c.inStep(actsTable, "incident_id", incidentsTable, "id")
-	if err != nil {
-		return err
-	}
-	perpsInStep := false
-	if actsInStep {
-		if perpsInStep, err = c.inStep(perpetratorsTable, "act_id", actsTable, "id"); err != nil {
-			return err
-		}
-	}
-	linksInStep, err := c.inStep(linksTable, "incident_id", incidentsTable, "id")
+	actsInStep, perpsInStep, linksInStep, err := c.incidentFilesInStep()
 	if err != nil {
 		return err
 	}
@@ -522,33 +527,117 @@ func (c *csvImport) incidents() error {
 	}
 	if r != nil {
 		defer r.Close()
-		for {
-			row, err := r.next()
-			if errors.Is(err, io.EOF) {
-				break
+	}
+	return c.pipeline(func() error {
+		if r != nil {
+			for {
+				row, err := r.next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if err := c.incident(row, acts, c.perps, links); err != nil {
+					return err
+				}
 			}
-			if err != nil {
-				return err
-			}
-			if err := c.incident(row, acts, c.perps, links); err != nil {
+		}
+		// Children of no incident (or of no act) are reported, never dropped.
+		for _, ch := range []struct {
+			rows   childRows
+			t      *table
+			link   string
+			parent *table
+		}{{acts, actsTable, "incident_id", incidentsTable}, {c.perps, perpetratorsTable, "act_id", actsTable},
+			{links, linksTable, "incident_id", incidentsTable}} {
+			if err := ch.rows.rest(func(row *csvRow) error { return c.orphan(ch.t, c.name(ch.t), ch.link, ch.parent, row) }); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+}
+
+// incidentFilesInStep reports which child files of incidents.csv can be
+// read side by side with their parent file. Each check reads two whole
+// files, so the three run at once; perpetrators.csv is checked against
+// acts.csv even though it only counts when acts.csv is in step.
+func (c *csvImport) incidentFilesInStep() (acts, perps, links bool, err error) {
+	var wg sync.WaitGroup
+	var errs [3]error
+	check := func(i int, inStep *bool, t *table, link string, parent *table, parentKey string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			*inStep, errs[i] = c.inStep(t, link, parent, parentKey)
+		}()
 	}
-	// Children of no incident (or of no act) are reported, never dropped.
-	for _, ch := range []struct {
-		rows   childRows
-		t      *table
-		link   string
-		parent *table
-	}{{acts, actsTable, "incident_id", incidentsTable}, {c.perps, perpetratorsTable, "act_id", actsTable},
-		{links, linksTable, "incident_id", incidentsTable}} {
-		if err := ch.rows.rest(func(row *csvRow) error { return c.orphan(ch.t, c.name(ch.t), ch.link, ch.parent, row) }); err != nil {
-			return err
+	check(0, &acts, actsTable, "incident_id", incidentsTable, "id")
+	check(1, &perps, perpetratorsTable, "act_id", actsTable, "id")
+	check(2, &links, linksTable, "incident_id", incidentsTable, "id")
+	wg.Wait()
+	return acts, acts && perps, links, errors.Join(errs[:]...)
+}
+
+// pipeline runs read, which reads the incidents' files and assembles their
+// records, on a goroutine of its own, while this one writes them: each
+// record, and each rejection of a row, is a step that read hands over
+// (c.handOver) and that runs here in the order read met it. Reading and
+// assembling is a tenth of an import's CPU, and the machine's other core
+// is otherwise idle while SQLite writes.
+func (c *csvImport) pipeline(read func() error) error {
+	steps := make(chan []func() error, 4)
+	stop := make(chan struct{})
+	var batch []func() error
+	send := func() bool {
+		select {
+		case steps <- batch:
+			batch = nil
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	c.handOver = func(step func() error) error {
+		batch = append(batch, step)
+		if len(batch) >= pipelineBatch && !send() {
+			return errPipelineStopped
+		}
+		return nil
+	}
+	go func() {
+		defer close(steps)
+		err := read()
+		if errors.Is(err, errPipelineStopped) {
+			return
+		}
+		if err != nil {
+			batch = append(batch, func() error { return err })
+		}
+		send()
+	}()
+	defer func() { c.handOver = nil }()
+	for b := range steps {
+		for _, step := range b {
+			if err := step(); err != nil {
+				close(stop)
+				for range steps {
+					// Wait for read to stop, as it reads files the
+					// caller closes.
+				}
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// pipelineBatch is how many steps read hands over at a time.
+const pipelineBatch = 64
+
+// errPipelineStopped stops read once the writer has failed.
+var errPipelineStopped = errors.New("the import stopped")
 
 // incident assembles one incident from its row and its children's rows.
 func (c *csvImport) incident(row *csvRow, acts, perps, links childRows) error {
@@ -578,7 +667,7 @@ func (c *csvImport) incident(row *csvRow, acts, perps, links childRows) error {
 	o := &incidentOrigin{c: c, row: row.line, id: strings.TrimSpace(in.ID)}
 	key := row.key("id")
 	if key == "" {
-		return c.im.importIncident(in, o, problems)
+		return c.write(func() error { return c.im.importIncident(in, o, problems) })
 	}
 	for i := 0; ; i++ {
 		ar, err := acts.next(key)
@@ -646,5 +735,5 @@ func (c *csvImport) incident(row *csvRow, acts, perps, links childRows) error {
 		})
 		o.linkRows = append(o.linkRows, lr.line)
 	}
-	return c.im.importIncident(in, o, problems)
+	return c.write(func() error { return c.im.importIncident(in, o, problems) })
 }
