@@ -88,16 +88,11 @@ func openSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	// Pragmas: WAL so readers never block the writer; synchronous=FULL so an
-	// acknowledged commit survives power loss, not only a crash of the
-	// process; foreign keys on because SQLite defaults them off. A new
-	// store's pages are 16 KiB rather than 4: a page is then read or written
-	// with a quarter of the system calls, and importing a million incidents
-	// took 346 s against 420 s (bench/README.md). The page size only takes
-	// on a database not yet written, so it must come before WAL, which the
-	// driver sets after its list of _pragma (sorted by name).
-	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&", busyTimeoutMS) + "_pragma=page_size(16384)&_journal_mode=WAL" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
+	// Pragmas in deliberate order: WAL first so readers never block the writer;
+	// synchronous=FULL so an acknowledged commit survives power loss, not only a
+	// crash of the process; foreign keys on because SQLite defaults them off.
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&", busyTimeoutMS) + "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 	// The path goes into a file: URI, where %, ? and # would be read as
 	// syntax and open some other file.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)

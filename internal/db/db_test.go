@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -152,43 +151,16 @@ func TestPostgresPlansReadsForTheirValues(t *testing.T) {
 	}
 }
 
-// A new store takes 16 KiB pages, in WAL mode, with foreign keys on; a
-// store written with other pages keeps them.
+// A new store is in WAL mode, with foreign keys on and full syncs.
 func TestSQLiteSettings(t *testing.T) {
-	ctx := context.Background()
-	pragma := func(d *db.DB, name string) string {
-		t.Helper()
-		var v string
-		if err := d.QueryRow(ctx, `PRAGMA `+name).Scan(&v); err != nil {
+	d := dbtest.SQLite(t)
+	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"} {
+		var got string
+		if err := d.QueryRow(context.Background(), `PRAGMA `+name).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		return v
-	}
-	d := dbtest.SQLite(t)
-	for name, want := range map[string]string{"page_size": "16384", "journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"} {
-		if got := pragma(d, name); got != want {
+		if got != want {
 			t.Errorf("PRAGMA %s = %s on a new store, want %s", name, got, want)
 		}
-	}
-
-	dir := t.TempDir()
-	plain, err := sql.Open("sqlite", filepath.Join(dir, db.SQLiteFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := plain.Exec(`PRAGMA page_size = 4096; CREATE TABLE t (x)`); err != nil {
-		t.Fatal(err)
-	}
-	plain.Close()
-	old, err := db.Open(ctx, "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
-	if got := pragma(old, "page_size"); got != "4096" {
-		t.Errorf("PRAGMA page_size = %s on a store written with 4 KiB pages, want 4096", got)
-	}
-	if got := pragma(old, "journal_mode"); got != "wal" {
-		t.Errorf("PRAGMA journal_mode = %s on an older store, want wal", got)
 	}
 }
