@@ -84,24 +84,15 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 	return d, nil
 }
 
-// sqliteCache is each connection's page cache: 64 MiB.
-const sqliteCache = "cache_size(-65536)"
-
 func openSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	// Pragmas: WAL so readers never block the writer; synchronous=FULL so
-	// an acknowledged commit survives power loss, not only a crash of the
-	// process; foreign keys on because SQLite defaults them off. A new
-	// store's pages are 16 KiB rather than 4: its bytes are then read and
-	// written with a quarter of the system calls and fewer pages split, and
-	// importing a million incidents took 315 s of user and 40 s of system
-	// time against 368 and 53 s (bench/README.md). The page size only takes
-	// on a database not yet written, so it must come before WAL, which the
-	// driver sets after its list of _pragma (sorted by name).
-	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&", busyTimeoutMS) + "_pragma=page_size(16384)&_journal_mode=WAL" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=" + sqliteCache
+	// Pragmas in deliberate order: WAL first so readers never block the writer;
+	// synchronous=FULL so an acknowledged commit survives power loss, not only a
+	// crash of the process; foreign keys on because SQLite defaults them off.
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&", busyTimeoutMS) + "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 	// The path goes into a file: URI, where %, ? and # would be read as
 	// syntax and open some other file.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
@@ -113,17 +104,6 @@ func openSQLite(path string) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	if err := write.Ping(); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
-	}
-	// The driver sets cache_size before page_size (by name). On a new
-	// file SQLite then keeps the number of pages it worked out for 4 KiB
-	// pages, and a 64 MiB cache held 250 MiB of 16 KiB pages: an import
-	// into a directory it had just created peaked at 672 MiB at 200,000
-	// incidents. Set again, the size is counted in the new pages. The one
-	// writer connection is kept open (see above); one opened later finds
-	// the page size in the file.
-	if _, err := write.Exec(`PRAGMA ` + sqliteCache); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -152,42 +151,16 @@ func TestPostgresPlansReadsForTheirValues(t *testing.T) {
 	}
 }
 
-// A new store takes 16 KiB pages, in WAL mode, with foreign keys on and
-// full syncs; a store written with 4 KiB pages keeps them.
+// A new store is in WAL mode, with foreign keys on and full syncs.
 func TestSQLiteSettings(t *testing.T) {
-	ctx := context.Background()
-	pragma := func(d *db.DB, name string) string {
-		t.Helper()
-		var v string
-		if err := d.Write(ctx, func(tx *db.Tx) error { return tx.QueryRow(ctx, `PRAGMA `+name).Scan(&v) }); err != nil {
+	d := dbtest.SQLite(t)
+	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"} {
+		var got string
+		if err := d.QueryRow(context.Background(), `PRAGMA `+name).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		return v
-	}
-	d := dbtest.SQLite(t)
-	for name, want := range map[string]string{"page_size": "16384", "cache_size": "-65536", "journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"} {
-		if got := pragma(d, name); got != want {
+		if got != want {
 			t.Errorf("PRAGMA %s = %s on a new store, want %s", name, got, want)
-		}
-	}
-
-	dir := t.TempDir()
-	plain, err := sql.Open("sqlite", filepath.Join(dir, db.SQLiteFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := plain.Exec(`PRAGMA page_size = 4096; CREATE TABLE t (x)`); err != nil {
-		t.Fatal(err)
-	}
-	plain.Close()
-	old, err := db.Open(ctx, "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
-	for name, want := range map[string]string{"page_size": "4096", "journal_mode": "wal"} {
-		if got := pragma(old, name); got != want {
-			t.Errorf("PRAGMA %s = %s on a store written with 4 KiB pages, want %s", name, got, want)
 		}
 	}
 }
