@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -608,6 +609,16 @@ func (c *csvImport) pipeline(read func() error) error {
 	}
 	go func() {
 		defer close(steps)
+		// A panic while reading is raised again on the writer's goroutine,
+		// where it was raised before reading had one of its own (and
+		// where the server's recovery sees it).
+		defer func() {
+			if p := recover(); p != nil {
+				stack := debug.Stack()
+				batch = append(batch, func() error { panic(fmt.Sprintf("%v\n\nwhile reading the import:\n%s", p, stack)) })
+				send()
+			}
+		}()
 		err := read()
 		if errors.Is(err, errPipelineStopped) {
 			return
@@ -617,15 +628,17 @@ func (c *csvImport) pipeline(read func() error) error {
 		}
 		send()
 	}()
-	defer func() { c.handOver = nil }()
+	// However the writer leaves (done, failed or panicking), read is told
+	// to stop and waited for, as it reads files the caller closes.
+	defer func() {
+		close(stop)
+		for range steps {
+		}
+		c.handOver = nil
+	}()
 	for b := range steps {
 		for _, step := range b {
 			if err := step(); err != nil {
-				close(stop)
-				for range steps {
-					// Wait for read to stop, as it reads files the
-					// caller closes.
-				}
 				return err
 			}
 		}

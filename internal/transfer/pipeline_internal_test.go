@@ -2,7 +2,9 @@ package transfer
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +69,64 @@ func TestPipeline(t *testing.T) {
 			now := false
 			if err := c.write(func() error { now = true; return nil }); err != nil || !now {
 				t.Errorf("write outside a pipeline: ran %v, %v", now, err)
+			}
+		})
+	}
+}
+
+// A panic in a step, or in read, comes out of pipeline on the writer's
+// goroutine, and read has stopped by then.
+func TestPipelinePanics(t *testing.T) {
+	const n = 1000
+	for _, tc := range []struct {
+		name      string
+		stepPanic int // the step that panics, or -1
+		readPanic bool
+		want      string
+	}{
+		{"a step panics", 300, false, "step 300"},
+		{"read panics", -1, true, "read at 500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &csvImport{}
+			readDone := make(chan bool, 1)
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				c.pipeline(func() error {
+					stopped := false
+					defer func() { readDone <- stopped }()
+					for i := range n {
+						if tc.readPanic && i == 500 {
+							panic("read at 500")
+						}
+						err := c.write(func() error {
+							if i == tc.stepPanic {
+								panic(fmt.Sprintf("step %d", i))
+							}
+							return nil
+						})
+						if err != nil {
+							stopped = errors.Is(err, errPipelineStopped)
+							return err
+						}
+					}
+					return nil
+				})
+			}()
+			if got == nil || !strings.Contains(fmt.Sprint(got), tc.want) {
+				t.Fatalf("pipeline panicked with %v, want %q", got, tc.want)
+			}
+			select {
+			case stopped := <-readDone:
+				if tc.stepPanic >= 0 && !stopped {
+					t.Error("read went on after the writer panicked")
+				}
+			default:
+				t.Error("read was still running when pipeline returned")
+			}
+			if c.handOver != nil {
+				t.Error("steps are still handed over after the pipeline ended")
 			}
 		})
 	}
