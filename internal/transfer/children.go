@@ -200,28 +200,22 @@ func spool(ctx context.Context, r *csvReader, link string, orphan func(*csvRow) 
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: %w", r.name, err)
 	}
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = r.each(func(row *csvRow) error {
 		k := row.key(link)
 		if k == "" {
-			if err := orphan(row); err != nil {
-				return nil, err
-			}
-			continue
+			return orphan(row)
 		}
 		body, err := json.Marshal(spooledRow{Rec: row.rec, Defects: row.defects})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if _, err := ins.ExecContext(ctx, k, row.line, body); err != nil {
-			return nil, fmt.Errorf("spool %s: %w", r.name, err)
+			return fmt.Errorf("spool %s: %w", r.name, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE INDEX rows_key ON rows (key, line)`); err != nil {
 		return nil, fmt.Errorf("spool %s: %w", r.name, err)

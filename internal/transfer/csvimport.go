@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"runtime/debug"
 	"strconv"
@@ -184,14 +183,7 @@ func (c *csvImport) situations() error {
 		return err
 	}
 	defer r.Close()
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return r.each(func(row *csvRow) error {
 		var problems []problem
 		defects(row, situationsTable, "", &problems)
 		s := situation.Situation{
@@ -204,10 +196,8 @@ func (c *csvImport) situations() error {
 			Description:   row.get("description"),
 		}
 		o := rowOrigin{t: situationsTable, file: r.name, row: row.line, noun: "situation"}
-		if err := c.im.importSituation(&s, o, problems); err != nil {
-			return err
-		}
-	}
+		return c.im.importSituation(&s, o, problems)
+	})
 }
 
 func (c *csvImport) sources() error {
@@ -216,14 +206,7 @@ func (c *csvImport) sources() error {
 		return err
 	}
 	defer r.Close()
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return r.each(func(row *csvRow) error {
 		var problems []problem
 		defects(row, sourcesTable, "", &problems)
 		s := source.Source{
@@ -239,10 +222,8 @@ func (c *csvImport) sources() error {
 			Description:    row.get("description"),
 		}
 		o := rowOrigin{t: sourcesTable, file: r.name, row: row.line, noun: "source"}
-		if err := c.im.importSource(&s, o, problems); err != nil {
-			return err
-		}
-	}
+		return c.im.importSource(&s, o, problems)
+	})
 }
 
 // partyOrigin is a party read from parties.csv with its rows of
@@ -297,27 +278,24 @@ func (c *csvImport) parties() error {
 	var entries []*partyEntry
 	if r != nil {
 		defer r.Close()
-		for {
-			row, err := r.next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			e := &partyEntry{p: party.Party{
-				Name:         row.get("name"),
-				Abbreviation: row.get("abbreviation"),
-				Type:         party.Type(strings.TrimSpace(row.get("type"))),
-				ParentID:     row.get("parent_id"),
-				CountryCode:  row.get("country_code"),
-				Description:  row.get("description"),
-			}}
-			e.p.Meta = metaFromRow(row, &e.problems)
-			defects(row, partiesTable, "", &e.problems)
-			e.o = &partyOrigin{file: r.name, namesFile: c.name(partyNamesTable), row: row.line, name: e.p.Name}
-			entries = append(entries, e)
-		}
+	}
+	err = r.each(func(row *csvRow) error {
+		e := &partyEntry{p: party.Party{
+			Name:         row.get("name"),
+			Abbreviation: row.get("abbreviation"),
+			Type:         party.Type(strings.TrimSpace(row.get("type"))),
+			ParentID:     row.get("parent_id"),
+			CountryCode:  row.get("country_code"),
+			Description:  row.get("description"),
+		}}
+		e.p.Meta = metaFromRow(row, &e.problems)
+		defects(row, partiesTable, "", &e.problems)
+		e.o = &partyOrigin{file: r.name, namesFile: c.name(partyNamesTable), row: row.line, name: e.p.Name}
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := c.partyNames(entries); err != nil {
 		return err
@@ -347,14 +325,7 @@ func (c *csvImport) partyNames(entries []*partyEntry) error {
 			}
 		}
 	}
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return r.each(func(row *csvRow) error {
 		ref := strings.TrimSpace(row.get("party_id"))
 		var e *partyEntry
 		why := ""
@@ -375,7 +346,7 @@ func (c *csvImport) partyNames(entries []*partyEntry) error {
 			defects(row, partyNamesTable, "", &problems)
 			problems = append(problems, problem{"party_id", why})
 			c.im.reject(rowOrigin{t: partyNamesTable, file: r.name, row: row.line, noun: "name"}, problems)
-			continue
+			return nil
 		}
 		o := e.o.(*partyOrigin)
 		prefix := index("names", len(e.p.Names)) + "."
@@ -387,7 +358,8 @@ func (c *csvImport) partyNames(entries []*partyEntry) error {
 		}
 		e.p.Names = append(e.p.Names, n)
 		o.nameRows = append(o.nameRows, row.line)
-	}
+		return nil
+	})
 }
 
 // incidentOrigin is an incident read from incidents.csv with its rows of
@@ -530,19 +502,8 @@ func (c *csvImport) incidents() error {
 		defer r.Close()
 	}
 	return c.pipeline(func() error {
-		if r != nil {
-			for {
-				row, err := r.next()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				if err := c.incident(row, acts, c.perps, links); err != nil {
-					return err
-				}
-			}
+		if err := r.each(func(row *csvRow) error { return c.incident(row, acts, c.perps, links) }); err != nil {
+			return err
 		}
 		// Children of no incident (or of no act) are reported, never dropped.
 		for _, ch := range []struct {

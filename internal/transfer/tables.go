@@ -301,6 +301,26 @@ func (cr *csvReader) next() (*csvRow, error) {
 	return row, nil
 }
 
+// each calls fn with every row in turn, until fn or the file fails; a nil
+// reader (no file) has no rows.
+func (cr *csvReader) each(fn func(*csvRow) error) error {
+	if cr == nil {
+		return nil
+	}
+	for {
+		row, err := cr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+}
+
 func (cr *csvReader) Close() error { return cr.c.Close() }
 
 // tableSet is the CSV files of one import: a directory, a zip, or one file.
