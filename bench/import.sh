@@ -29,12 +29,9 @@ for tool in sqlite3 /usr/bin/time go; do
 	command -v "$tool" >/dev/null || { echo "import.sh: $tool is missing" >&2; exit 1; }
 done
 
-csv=$work/csv-$n-seed$seed
-mkdir -p "$work"
 cd "$root"
-if [ ! -f "$csv/information_links.csv" ]; then
-	go run ./bench/gen -n "$n" -seed "$seed" -out "$csv"
-fi
+. bench/common.sh
+ensure_set "$n" "$seed"
 bin=$work/bin
 mkdir -p "$bin"
 go build -o "$bin/dossier" ./cmd/dossier
@@ -44,33 +41,11 @@ rows() { echo $(( $(wc -l <"$1") - 1 )); } # no field of the synthetic set spans
 incidents=$(rows "$csv/incidents.csv")
 acts=$(rows "$csv/acts.csv")
 
-# measure LABEL CMD…: runs CMD under GNU time, appends "label wall_s cpu_s maxrss_kib" to $results.
-# CPU time (user + system) is reported beside wall time because the machine
-# may be shared: it is less disturbed by other processes than wall time.
 results=$work/import-results.txt
 : >"$results"
-measure() {
-	local label=$1; shift
-	local t; t=$(mktemp)
-	/usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >"$work/$label.log" 2>&1 || {
-		echo "import.sh: $label failed:" >&2; tail -20 "$work/$label.log" >&2; cat "$t" >&2; exit 1; }
-	read -r secs user sys kib <"$t"; rm -f "$t"
-	local cpu; cpu=$(echo "$user + $sys" | bc -l)
-	echo "$label $secs $cpu $kib" >>"$results"
-	printf '%-8s %8.2f s wall  %8.2f s CPU  %7.1f MiB peak RSS  (load average %s)\n' "$label" "$secs" "$cpu" \
-		"$(echo "$kib/1024" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-}
-
 # (a) bare tables: the CSV's own columns, all TEXT, nothing else.
 bare_script=$work/bare.sql
-{
-	for f in "$csv"/*.csv; do
-		t=$(basename "$f" .csv)
-		cols=$(head -1 "$f" | sed 's/,/ TEXT, /g')
-		echo "CREATE TABLE $t ($cols TEXT);"
-		echo ".import --csv --skip 1 '$f' $t"
-	done
-} >"$bare_script"
+write_bare_script "$csv" >"$bare_script"
 
 for run in $(seq "$runs"); do
 	rm -f "$work/bare.db"
