@@ -15,10 +15,12 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/record"
 )
 
@@ -197,11 +199,29 @@ func (c *cli) open(cmd *cobra.Command) (*app.App, context.Context, error) {
 		return nil, nil, err
 	}
 	ctx := record.WithActor(cmd.Context(), actor())
-	a, err := app.Open(ctx, cfg)
+	a, err := app.Open(db.WithUpgradeReport(ctx, c.reportUpgrade(cfg)), cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", describeStore(cfg), err)
 	}
 	return a, ctx, nil
+}
+
+// reportUpgrade tells whoever waits that the store's schema is being
+// upgraded, which can take minutes on a large store, and then how long it
+// took.
+func (c *cli) reportUpgrade(cfg app.Config) func(db.Upgrade) {
+	return func(u db.Upgrade) {
+		if u.Done {
+			fmt.Fprintf(c.stderr, "dossier: upgraded in %s\n", u.Took.Round(time.Second/10))
+			return
+		}
+		migrations := "1 migration"
+		if u.Pending != 1 {
+			migrations = fmt.Sprintf("%d migrations", u.Pending)
+		}
+		fmt.Fprintf(c.stderr, "dossier: upgrading %s from schema version %d to %d (%s); on a large store this can take several minutes\n",
+			describeStore(cfg), u.From, u.To, migrations)
+	}
 }
 
 // describeStore names where the data is without repeating a database URL,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -39,10 +40,65 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
+	upgrade, err := pendingUpgrade(ctx, p)
+	if err != nil {
+		return fmt.Errorf("read the %s schema's version: %w", d.Dialect, err)
+	}
+	report, _ := ctx.Value(upgradeReportKey{}).(func(Upgrade))
+	if upgrade != nil && report != nil {
+		report(*upgrade)
+	}
+	start := time.Now()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate the %s schema: %w", d.Dialect, err)
 	}
+	if upgrade != nil && report != nil {
+		upgrade.Took, upgrade.Done = time.Since(start), true
+		report(*upgrade)
+	}
 	return nil
+}
+
+// Upgrade describes migrations about to run on (or, once Done, just
+// applied to) a store that already had a schema. A new store's first
+// migrations are not an upgrade.
+type Upgrade struct {
+	From, To int64 // the newest schema version applied before, and the newest known
+	Pending  int   // how many migrations run
+	Done     bool
+	Took     time.Duration // once Done
+}
+
+type upgradeReportKey struct{}
+
+// WithUpgradeReport has Open call report before it upgrades an existing
+// store's schema and again once it is done. Some migrations rewrite every
+// incident (about five minutes at a million): whoever waits is told why.
+func WithUpgradeReport(ctx context.Context, report func(Upgrade)) context.Context {
+	return context.WithValue(ctx, upgradeReportKey{}, report)
+}
+
+// pendingUpgrade is the upgrade p.Up would make, or nil for a new store
+// or one that is up to date.
+func pendingUpgrade(ctx context.Context, p *goose.Provider) (*Upgrade, error) {
+	statuses, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u Upgrade
+	for _, s := range statuses {
+		v := s.Source.Version
+		u.To = max(u.To, v)
+		if s.State == goose.StateApplied {
+			u.From = max(u.From, v)
+		} else {
+			u.Pending++
+		}
+	}
+	if u.From == 0 || u.Pending == 0 {
+		return nil, nil
+	}
+	return &u, nil
 }
 
 // SchemaVersion is the newest migration applied.
