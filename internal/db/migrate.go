@@ -40,19 +40,22 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
-	upgrade, err := pendingUpgrade(ctx, p)
-	if err != nil {
-		return fmt.Errorf("read the %s schema's version: %w", d.Dialect, err)
-	}
+	// Only an Open that reports an upgrade asks what it would be.
 	report, _ := ctx.Value(upgradeReportKey{}).(func(Upgrade))
-	if upgrade != nil && report != nil {
+	var upgrade *Upgrade
+	if report != nil {
+		if upgrade, err = pendingUpgrade(ctx, p); err != nil {
+			return fmt.Errorf("read the %s schema's version: %w", d.Dialect, err)
+		}
+	}
+	if upgrade != nil {
 		report(*upgrade)
 	}
 	start := time.Now()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate the %s schema: %w", d.Dialect, err)
 	}
-	if upgrade != nil && report != nil {
+	if upgrade != nil {
 		upgrade.Took, upgrade.Done = time.Since(start), true
 		report(*upgrade)
 	}
@@ -81,6 +84,10 @@ func WithUpgradeReport(ctx context.Context, report func(Upgrade)) context.Contex
 // pendingUpgrade is the upgrade p.Up would make, or nil for a new store
 // or one that is up to date.
 func pendingUpgrade(ctx context.Context, p *goose.Provider) (*Upgrade, error) {
+	// One query, where Status asks for each migration in turn.
+	if pending, err := p.HasPending(ctx); err != nil || !pending {
+		return nil, err
+	}
 	statuses, err := p.Status(ctx)
 	if err != nil {
 		return nil, err
