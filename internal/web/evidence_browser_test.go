@@ -165,8 +165,12 @@ func TestEvidenceBrowser(t *testing.T) {
 	b.navigate("switch to English", chromedp.Click(chromedp.CSS(`.lang-switch button[value="en"]`)))
 	b.open("/evidence?incident=" + e.darfur.ID)
 	b.wantText("#result-count", "1 item of evidence")
-	if ok := b.eval(`String(document.querySelector("img.thumb").naturalWidth > 0)`); ok != "true" {
-		t.Error("the list shows no thumbnail")
+	// The thumbnail loads after the page: wait for it, as for the viewer.
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`(function () {
+		var img = document.querySelector("img.thumb");
+		return img && img.complete && img.naturalWidth > 0;
+	})()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("the list shows no thumbnail: %v", err)
 	}
 	b.screenshot("29-evidence-list-en")
 
