@@ -93,9 +93,7 @@ func openSQLite(path string) (*DB, error) {
 	// crash of the process; foreign keys on because SQLite defaults them off.
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&", busyTimeoutMS) + "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
-	// The path goes into a file: URI, where %, ? and # would be read as
-	// syntax and open some other file.
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	uri := fileURI(path)
 	write, err := sql.Open("sqlite", uri+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)

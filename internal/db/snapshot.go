@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // SnapshotSQLite writes a consistent copy of the SQLite database to path
@@ -15,7 +14,7 @@ func (d *DB) SnapshotSQLite(ctx context.Context, path string) error {
 	if d.Dialect != SQLite {
 		return errors.New("a SQLite snapshot of a PostgreSQL database")
 	}
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(d.path)
+	uri := fileURI(d.path)
 	conn, err := sql.Open("sqlite", uri+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
@@ -30,7 +29,7 @@ func (d *DB) SnapshotSQLite(ctx context.Context, path string) error {
 // OpenReadOnlySQLite opens a SQLite file (a snapshot) for reading only,
 // without migrating it.
 func OpenReadOnlySQLite(path string) (*DB, error) {
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	uri := fileURI(path)
 	read, err := sql.Open("sqlite", uri+"?mode=ro&_pragma=query_only(1)")
 	if err != nil {
 		return nil, err

@@ -1,7 +1,12 @@
 package incident_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -9,25 +14,57 @@ import (
 	"github.com/dossier-org/dossier/internal/incident"
 )
 
+// bulkLoad writes incidents in a bulk load, each in a savepoint as an
+// import does; those for which refuse says so are rolled back after they
+// were written. It returns the error of the transaction.
+func bulkLoad(ctx context.Context, d *db.DB, incidents []*incident.Incident, refuse func(int) bool) error {
+	var end func() error
+	err := d.Write(ctx, func(tx *db.Tx) error {
+		ctx, stop, err := incident.BeginBulkLoad(ctx, tx)
+		if err != nil {
+			return err
+		}
+		end = stop
+		for i, in := range incidents {
+			err := tx.Savepoint(ctx, func() error {
+				if err := incident.Insert(ctx, tx, in); err != nil {
+					return err
+				}
+				if refuse != nil && refuse(i) {
+					return errRefused
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errRefused) {
+				return err
+			}
+			if err != nil {
+				if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT row_savepoint`); err != nil {
+					return err
+				}
+			}
+		}
+		return incident.FinishBulkLoad(ctx, tx)
+	})
+	if end != nil {
+		err = errors.Join(err, end())
+	}
+	return err
+}
+
+var errRefused = errors.New("refused")
+
 // A bulk load counts list-key numbers in memory: incidents filed after it,
 // on the same day, must not draw one it gave.
 func TestBulkLoadKeepsTheSequence(t *testing.T) {
 	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		const day = "2023-10-07"
-		err := d.Write(f.ctx, func(tx *db.Tx) error {
-			ctx, err := incident.BeginBulkLoad(f.ctx, tx)
-			if err != nil {
-				return err
-			}
-			for i := range 3 {
-				if err := incident.Insert(ctx, tx, f.incident(fmt.Sprintf("loaded %d", i), f.israel.ID, day)); err != nil {
-					return err
-				}
-			}
-			return incident.FinishBulkLoad(ctx, tx)
-		})
-		if err != nil {
+		var loaded []*incident.Incident
+		for i := range 3 {
+			loaded = append(loaded, f.incident(fmt.Sprintf("loaded %d", i), f.israel.ID, day))
+		}
+		if err := bulkLoad(f.ctx, d, loaded, nil); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 3 {
@@ -43,4 +80,184 @@ func TestBulkLoadKeepsTheSequence(t *testing.T) {
 			t.Errorf("the search finds %d of the 3 loaded incidents", len(page.Incidents))
 		}
 	})
+}
+
+// On SQLite a bulk load builds the full-text index in a scratch database
+// beside the store and copies it in. The copy must be the index the store
+// would have built itself, word for word and facet for facet, hold nothing
+// of a rolled-back savepoint, take later writes, and leave no file behind.
+func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := setup(t, d)
+	var loaded []*incident.Incident
+	for i := range 300 {
+		in := f.incident(fmt.Sprintf("Incident %d at the checkpoint", i), f.israel.ID, fmt.Sprintf("2023-%02d-%02d", i%12+1, i%28+1),
+			act(incident.GangRape, incident.Adult, f.nukhba.ID), act(incident.SexualSlavery, incident.Child, f.rsf.ID))
+		switch i % 3 {
+		case 0:
+			in.SituationID = f.sudan.ID
+			in.Title = fmt.Sprintf("اغتصاب جماعي قرب الحاجز %d", i)
+			in.Place.Name, in.Place.AdminArea = "El Geneina", "West Darfur"
+		case 1:
+			in.Summary = "Survivors described forced nudity in captivity; Élodie's notes"
+			in.Status = incident.Verified
+			in.Acts = append(in.Acts, act(incident.ForcedNudity, incident.UnknownAge, ""))
+		}
+		loaded = append(loaded, in)
+	}
+	loaded[7].Title = "Refused rollback-only word"
+	if err := bulkLoad(f.ctx, d, loaded, func(i int) bool { return i == 7 }); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+		t.Errorf("the bulk load left %v behind", left)
+	}
+
+	var built []string
+	err := d.Write(f.ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(f.ctx, `INSERT INTO incident_search (incident_search) VALUES ('integrity-check')`); err != nil {
+			return fmt.Errorf("integrity check of the copied index: %w", err)
+		}
+		var err error
+		if built, err = searchTerms(f.ctx, tx); err != nil {
+			return err
+		}
+		if err := incident.RebuildSearchInStore(f.ctx, tx); err != nil {
+			return err
+		}
+		inStore, err := searchTerms(f.ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(built, inStore) {
+			t.Errorf("the index built beside the store has %d entries, the store's own %d; first differences: %v",
+				len(built), len(inStore), firstDifferences(built, inStore))
+		}
+		return errRefused // keep the copied index for the searches below
+	})
+	if !errors.Is(err, errRefused) {
+		t.Fatal(err)
+	}
+	if len(built) < 300*8 {
+		t.Fatalf("the copied index holds only %d entries", len(built))
+	}
+
+	count := func(filter incident.Filter) int {
+		t.Helper()
+		page, err := f.store.List(f.ctx, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Total
+	}
+	for _, c := range []struct {
+		name   string
+		filter incident.Filter
+		want   int
+	}{
+		{"a word", incident.Filter{Text: "checkpoint"}, 199},
+		{"Arabic", incident.Filter{Text: "الحاجز"}, 100},
+		{"a place", incident.Filter{Text: "geneina"}, 100},
+		{"a prefix", incident.Filter{Text: "surviv"}, 99},
+		{"a rolled-back incident", incident.Filter{Text: "rollback"}, 0},
+		{"a word and a party's unit", incident.Filter{Text: "checkpoint", PartyID: f.hamas.ID}, 199},
+		{"a word and a situation", incident.Filter{Text: "incident", SituationID: f.israel.ID}, 199},
+		{"a word and a violation's family", incident.Filter{Text: "nudity", ViolationType: incident.OtherComparableGravity}, 99},
+	} {
+		if got := count(c.filter); got != c.want {
+			t.Errorf("%s: %d incidents, want %d", c.name, got, c.want)
+		}
+	}
+	// Written after the load, into the copied index.
+	if err := f.store.Create(f.ctx, f.incident("Filed afterwards near the checkpoint", f.israel.ID, "2024-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(incident.Filter{Text: "checkpoint"}); got != 200 {
+		t.Errorf("after one more incident, %d incidents hold the word, want 200", got)
+	}
+}
+
+// searchTerms lists every entry of the full-text index: term, row and
+// column, and the position except among facets, whose order does not
+// matter.
+func searchTerms(ctx context.Context, tx *db.Tx) ([]string, error) {
+	if _, err := tx.Exec(ctx, `CREATE VIRTUAL TABLE temp.search_terms USING fts5vocab(main, incident_search, instance)`); err != nil {
+		return nil, err
+	}
+	defer tx.Exec(ctx, `DROP TABLE temp.search_terms`)
+	rows, err := tx.Query(ctx, `SELECT term, doc, col, CASE WHEN col = 'facets' THEN -1 ELSE "offset" END FROM temp.search_terms`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var term, col string
+		var doc, offset int64
+		if err := rows.Scan(&term, &doc, &col, &offset); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("%s %d %s %d", term, doc, col, offset))
+	}
+	slices.Sort(out)
+	return slices.Compact(out), rows.Err()
+}
+
+func firstDifferences(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if _, found := slices.BinarySearch(b, s); !found && len(out) < 5 {
+			out = append(out, "only beside: "+s)
+		}
+	}
+	for _, s := range b {
+		if _, found := slices.BinarySearch(a, s); !found && len(out) < 10 {
+			out = append(out, "only in the store: "+s)
+		}
+	}
+	return out
+}
+
+// A bulk load that fails stops its builder and removes the scratch file.
+func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := setup(t, d)
+	var end func() error
+	err := d.Write(f.ctx, func(tx *db.Tx) error {
+		ctx, stop, err := incident.BeginBulkLoad(f.ctx, tx)
+		if err != nil {
+			return err
+		}
+		end = stop
+		for i := range 50 {
+			if err := tx.Savepoint(ctx, func() error {
+				return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("doomed %d", i), f.israel.ID, "2023-10-07"))
+			}); err != nil {
+				return err
+			}
+		}
+		if during, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(during) == 0 {
+			t.Error("no scratch files during the load")
+		}
+		return errRefused
+	})
+	if !errors.Is(err, errRefused) {
+		t.Fatal(err)
+	}
+	if err := end(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+		t.Errorf("the failed load left %v behind", left)
+	}
+	if _, err := os.Stat(d.Path()); err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.store.List(f.ctx, incident.Filter{Text: "doomed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 0 {
+		t.Errorf("a rolled-back load's incidents are found: %d", page.Total)
+	}
 }

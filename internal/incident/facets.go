@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -237,6 +238,9 @@ type bulkLoad struct {
 	lastSeq int64
 	// numbers is each case's and situation's number, read once.
 	numbers map[string]int64
+	// search builds the full-text index beside the store (searchbuild.go);
+	// nil on PostgreSQL.
+	search *searchBuild
 }
 
 type bulkLoadKey struct{}
@@ -251,14 +255,28 @@ const stagingColumns = `party, list_key, act_seq, violation, age_group, situatio
 
 // BeginBulkLoad starts a load into an empty store; incidents inserted
 // under the returned context are indexed by FinishBulkLoad, in the same
-// transaction.
-func BeginBulkLoad(ctx context.Context, tx *db.Tx) (context.Context, error) {
+// transaction. Call end once the transaction is over, committed or not:
+// it stops what the load runs beside the transaction.
+func BeginBulkLoad(ctx context.Context, tx *db.Tx) (_ context.Context, end func() error, _ error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE facets_staging (party BIGINT NOT NULL, list_key BIGINT NOT NULL,
 		act_seq INTEGER NOT NULL, violation SMALLINT NOT NULL, age_group SMALLINT NOT NULL, situation BIGINT,
 		status SMALLINT NOT NULL, case_number BIGINT, date_end TEXT NOT NULL)`); err != nil {
-		return ctx, fmt.Errorf("stage the list's per-act rows: %w", err)
+		return ctx, nil, fmt.Errorf("stage the list's per-act rows: %w", err)
 	}
-	return context.WithValue(ctx, bulkLoadKey{}, &bulkLoad{lineage: map[string][]int64{}, numbers: map[string]int64{}}), nil
+	b := &bulkLoad{lineage: map[string][]int64{}, numbers: map[string]int64{}}
+	end = func() error { return nil }
+	if tx.Dialect() == db.SQLite {
+		search, err := startSearchBuild(ctx, tx)
+		if err != nil {
+			return ctx, nil, err
+		}
+		if search != nil {
+			b.search = search
+			tx.Deferred("incident search build", func() db.Deferred { return search })
+			end = search.end
+		}
+	}
+	return context.WithValue(ctx, bulkLoadKey{}, b), end, nil
 }
 
 // stage queues the facet rows of one incident: party 0 for the act
@@ -271,6 +289,11 @@ func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64
 	situation, err := b.number(ctx, tx, "situations", in.SituationID)
 	if err != nil {
 		return err
+	}
+	var doc *searchDoc
+	if b.search != nil {
+		doc = &searchDoc{key: key, title: in.Title, summary: in.Summary, placeName: in.Place.Name,
+			placeArea: in.Place.AdminArea, facets: []string{situationFacet + in.SituationID, statusFacet + string(in.Status)}}
 	}
 	for i, a := range in.Acts {
 		parties := []int64{0}
@@ -300,6 +323,19 @@ func (b *bulkLoad) stage(ctx context.Context, tx *db.Tx, in *Incident, key int64
 				}
 			}
 		}
+		if doc != nil {
+			// As searchFacetsSQL reads them back from the per-act rows.
+			for _, v := range violations {
+				doc.facets = append(doc.facets, violationFacet+strconv.FormatInt(v, 10),
+					ageFacet+strconv.FormatInt(ageCodes[a.Victim.AgeGroup], 10))
+			}
+			for _, party := range parties[1:] {
+				doc.facets = append(doc.facets, partyFacet+strconv.FormatInt(party, 10))
+			}
+		}
+	}
+	if doc != nil {
+		b.search.add(*doc)
 	}
 	return nil
 }
@@ -367,8 +403,16 @@ var ListTables = []string{"act_facets", "party_facets", "incident_words"}
 // BeginBulkLoad, in list-key order, and builds their indexes once
 // afterwards.
 func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
-	if b := bulkLoadOf(ctx); b != nil && b.lastSeq != 0 {
+	b := bulkLoadOf(ctx)
+	if b != nil && b.lastSeq != 0 {
 		if err := storeSeq(ctx, tx, b.lastSeq); err != nil {
+			return err
+		}
+	}
+	if b != nil && b.search != nil {
+		// The full-text index is built beside the store while the writer
+		// goes on below, and copied in before the commit (searchbuild.go).
+		if err := b.search.finishRows(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -398,10 +442,13 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("build the list's indexes: %w", err)
 		}
 	}
-	if tx.Dialect() == db.SQLite {
-		return indexSearch(ctx, tx.Exec)
+	if tx.Dialect() != db.SQLite {
+		return buildWords(ctx, tx.Exec)
 	}
-	return buildWords(ctx, tx.Exec)
+	if b != nil && b.search != nil {
+		return nil
+	}
+	return indexSearch(ctx, tx.Exec)
 }
 
 // A party moved under another parent changes which ranges its acts, and

@@ -90,6 +90,7 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 		}
 		write = a.DB.WriteAlone
 	}
+	endBulkLoad := func() error { return nil }
 	err = write(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		load := func() error {
@@ -103,7 +104,7 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 		// rather than kept up to date row by row.
 		if empty {
 			var err error
-			if im.ctx, err = incident.BeginBulkLoad(ctx, tx); err != nil {
+			if im.ctx, endBulkLoad, err = incident.BeginBulkLoad(ctx, tx); err != nil {
 				return err
 			}
 			load = func(load func() error) func() error {
@@ -125,6 +126,8 @@ func run(ctx context.Context, a *app.App, opts Options, body func(im *importer) 
 		}
 		return nil
 	})
+	// What the bulk load ran beside the transaction stops with it.
+	err = errors.Join(err, endBulkLoad())
 	report := Report{Rejected: im.rejected}
 	sortRejections(report.Rejected)
 	switch {
