@@ -166,17 +166,18 @@ func searchRowSQL(source string) string {
 // a read of a page out of place, and at a million incidents building the
 // index took 84 and 88 s against 59 and 66 s sorted.
 func indexSearch(ctx context.Context, exec execFunc) error {
-	return buildSearch(ctx, exec, searchRowSQL(`incidents i NOT INDEXED`)+` ORDER BY i.list_key`)
+	return buildSearch(ctx, exec, searchRowSQL(`incidents i NOT INDEXED`)+` ORDER BY i.list_key`, searchHashBytes)
 }
 
 // buildSearch writes the full-text rows that rows selects, in key order,
-// into an empty index, with FTS5's build buffer raised meanwhile.
-func buildSearch(ctx context.Context, exec execFunc, rows string) error {
+// into an empty index, with FTS5's build buffer raised to hashBytes
+// meanwhile.
+func buildSearch(ctx context.Context, exec execFunc, rows string, hashBytes int) error {
 	setHash := func(bytes int) error {
 		_, err := exec(ctx, fmt.Sprintf(`INSERT INTO incident_search (incident_search, rank) VALUES ('hashsize', %d)`, bytes))
 		return err
 	}
-	if err := setHash(searchHashBytes); err != nil {
+	if err := setHash(hashBytes); err != nil {
 		return fmt.Errorf("index incidents for search: %w", err)
 	}
 	if _, err := exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets) `+rows); err != nil {

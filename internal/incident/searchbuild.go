@@ -19,13 +19,13 @@ import (
 // a scratch database (db.Scratch) of its own, on a goroutine of its own:
 // SQLite lets one connection write to a database at a time, so the index
 // built inside the load's transaction waited for everything else the
-// writer did, and the writer for it, while the second core stood idle. The
-// load hands each incident's text and facets to the goroutine, which folds
-// and stages them as the writer goes on; when the last incident is written
-// the goroutine builds the index while the writer builds the list's
-// indexes, and the writer then copies the finished index into the store.
-// At a million incidents the index took 65–98 s of the writer's time; the
-// copy takes about 10.
+// writer did, while the second core stood idle. The load hands each
+// incident's text and facets to the goroutine, which folds them into a
+// plain file as the writer goes on; once the last incident is written it
+// stages them in key order and builds the index while the writer builds
+// the list's indexes, and the writer then copies the finished index into
+// the store. At a million incidents, building the index in the store took
+// 80–115 s of the writer's time; the copy takes 10–14.
 //
 // The copy is of FTS5's own tables (its "shadow tables"): the two indexes
 // are declared alike (searchTable) by the same SQLite, so their tables hold
@@ -141,6 +141,13 @@ func (b *searchBuild) end() error {
 	return err
 }
 
+// besideHashBytes is FTS5's build buffer beside the store: smaller than in
+// it (searchHashBytes), because the build runs while the writer sorts for
+// the list's indexes, and the two buffers together would take the import
+// past 500 MiB at a million incidents (544 MiB with 64 MiB here). The build
+// is slower with less, but it finishes well before the writer does.
+const besideHashBytes = 16 << 20
+
 // stagingBatchDocs is how many documents the builder stages with one
 // statement.
 const stagingBatchDocs = 128
@@ -153,8 +160,10 @@ type docAt struct {
 
 // build folds the documents as they come, as the store's rows are
 // (indexSQLite), and appends them to a plain file: while the load goes on
-// the builder runs no SQL, because two connections in one process at work
-// at once slow each other (the driver's memory allocator has one lock).
+// the builder runs no SQL, because two connections at work at once in one
+// process slow each other (two index builds took 72 and 73 s side by side
+// in one process, 57 and 62 s in two; the driver's memory allocator has a
+// single lock).
 // Once the last has come it stages them in key order and builds the index
 // from them in one statement.
 func (b *searchBuild) build(ctx context.Context) error {
@@ -248,7 +257,8 @@ func (b *searchBuild) build(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, searchTable); err != nil {
 		return fmt.Errorf("build the full-text index: %w", err)
 	}
-	if err := buildSearch(ctx, conn.ExecContext, `SELECT list_key, title, summary, place, facets FROM staging ORDER BY list_key`); err != nil {
+	if err := buildSearch(ctx, conn.ExecContext, `SELECT list_key, title, summary, place, facets FROM staging ORDER BY list_key`,
+		besideHashBytes); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
