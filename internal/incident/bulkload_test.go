@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dossier-org/dossier/internal/db"
@@ -259,5 +260,53 @@ func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 	}
 	if page.Total != 0 {
 		t.Errorf("a rolled-back load's incidents are found: %d", page.Total)
+	}
+}
+
+// The copied index replaces the store's, which must then still be empty:
+// a row written there beside the load stops the commit instead of being
+// lost. A load whose builder was stopped before the commit does not
+// commit without its index either.
+func TestBulkLoadNeverCommitsWithoutItsIndex(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := setup(t, d)
+	load := func(beside bool, endEarly bool) error {
+		var end func() error
+		err := d.Write(f.ctx, func(tx *db.Tx) error {
+			ctx, stop, err := incident.BeginBulkLoad(f.ctx, tx)
+			if err != nil {
+				return err
+			}
+			end = stop
+			if err := incident.Insert(ctx, tx, f.incident("loaded", f.israel.ID, "2023-10-07")); err != nil {
+				return err
+			}
+			if beside {
+				if _, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets) VALUES (1, 'written', '', '', '')`); err != nil {
+					return err
+				}
+			}
+			if err := incident.FinishBulkLoad(ctx, tx); err != nil {
+				return err
+			}
+			if endEarly {
+				return end()
+			}
+			return nil
+		})
+		return errors.Join(err, end())
+	}
+	if err := load(true, false); err == nil || !strings.Contains(err.Error(), "no longer empty") {
+		t.Errorf("the load replaced an index in use: %v", err)
+	}
+	if err := load(false, true); err == nil || !strings.Contains(err.Error(), "stopped before the transaction ended") {
+		t.Errorf("a load stopped early committed: %v", err)
+	}
+	page, err := f.store.List(f.ctx, incident.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 0 {
+		t.Errorf("%d incidents were committed", page.Total)
 	}
 }

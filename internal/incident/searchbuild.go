@@ -54,8 +54,9 @@ type searchBuild struct {
 	pending []searchDoc
 	staged  int
 	// closed is set once docs is closed and the index is being built;
-	// copied once it is in the store.
-	closed, copied bool
+	// copied once it is in the store; abandoned if the builder was
+	// stopped (end) before.
+	closed, copied, abandoned bool
 	done           chan error // the builder's outcome, once
 	result         error
 	stopped, ended sync.Once
@@ -82,7 +83,10 @@ func (b *searchBuild) add(doc searchDoc) { b.pending = append(b.pending, doc) }
 // through the last one to the builder; before the commit, once the last
 // incident is written (finishRows), it waits for the index and copies it.
 func (b *searchBuild) Flush(ctx context.Context, tx *db.Tx) error {
-	if !b.closed {
+	switch {
+	case b.abandoned:
+		return errors.New("build the full-text index: stopped before the transaction ended")
+	case !b.closed:
 		if len(b.pending) > 0 {
 			select {
 			case b.docs <- b.pending:
@@ -93,8 +97,7 @@ func (b *searchBuild) Flush(ctx context.Context, tx *db.Tx) error {
 			b.pending = nil
 		}
 		return nil
-	}
-	if b.copied {
+	case b.copied:
 		return nil
 	}
 	b.copied = true
@@ -134,7 +137,9 @@ func (b *searchBuild) end() error {
 			b.closed = true
 			close(b.docs)
 		}
-		b.copied = true
+		// Ended before the copy, the load must not commit without its
+		// index.
+		b.abandoned = !b.copied
 		b.wait()
 		err = b.scratch.Close()
 	})
@@ -271,6 +276,16 @@ func (b *searchBuild) build(ctx context.Context) error {
 func (b *searchBuild) copyInto(ctx context.Context, tx *db.Tx) error {
 	if b.staged == 0 {
 		return nil
+	}
+	// The store was empty when the load began; an incident written
+	// beside it since (before its transaction began) is in the index,
+	// which the copy would replace.
+	var indexed bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM incident_search_docsize)`).Scan(&indexed); err != nil {
+		return fmt.Errorf("copy the full-text index: %w", err)
+	}
+	if indexed {
+		return errors.New("copy the full-text index: the store's index is no longer empty (incidents were written beside the import); import again")
 	}
 	for _, q := range []string{`DROP TABLE incident_search`, searchTable} {
 		if _, err := tx.Exec(ctx, q); err != nil {
