@@ -57,10 +57,10 @@ type searchBuild struct {
 	// copied once it is in the store; abandoned if the builder was
 	// stopped (end) before.
 	closed, copied, abandoned bool
-	done           chan error // the builder's outcome, once
-	result         error
-	stopped, ended sync.Once
-	cancel         context.CancelFunc
+	done                      chan error // the builder's outcome, once
+	result                    error
+	stopped, ended            sync.Once
+	cancel                    context.CancelFunc
 }
 
 // startSearchBuild opens the scratch database and starts its builder; nil
