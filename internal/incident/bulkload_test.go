@@ -15,10 +15,9 @@ import (
 	"github.com/dossier-org/dossier/internal/incident"
 )
 
-// bulkLoad writes incidents in a bulk load, each in a savepoint as an
-// import does; those for which refuse says so are rolled back after they
-// were written. It returns the error of the transaction.
-func bulkLoad(ctx context.Context, d *db.DB, incidents []*incident.Incident, refuse func(int) bool) error {
+// inBulkLoad runs fn in a write transaction with a bulk load begun, and
+// ends the load once the transaction is over. fn may end it early.
+func inBulkLoad(ctx context.Context, d *db.DB, fn func(ctx context.Context, tx *db.Tx, end func() error) error) error {
 	var end func() error
 	err := d.Write(ctx, func(tx *db.Tx) error {
 		ctx, stop, err := incident.BeginBulkLoad(ctx, tx)
@@ -26,6 +25,19 @@ func bulkLoad(ctx context.Context, d *db.DB, incidents []*incident.Incident, ref
 			return err
 		}
 		end = stop
+		return fn(ctx, tx, end)
+	})
+	if end != nil {
+		err = errors.Join(err, end())
+	}
+	return err
+}
+
+// bulkLoad writes incidents in a bulk load, each in a savepoint as an
+// import does; those for which refuse says so are rolled back after they
+// were written. It returns the error of the transaction.
+func bulkLoad(ctx context.Context, d *db.DB, incidents []*incident.Incident, refuse func(int) bool) error {
+	return inBulkLoad(ctx, d, func(ctx context.Context, tx *db.Tx, _ func() error) error {
 		for i, in := range incidents {
 			err := tx.Savepoint(ctx, func() error {
 				if err := incident.Insert(ctx, tx, in); err != nil {
@@ -47,10 +59,6 @@ func bulkLoad(ctx context.Context, d *db.DB, incidents []*incident.Incident, ref
 		}
 		return incident.FinishBulkLoad(ctx, tx)
 	})
-	if end != nil {
-		err = errors.Join(err, end())
-	}
-	return err
 }
 
 var errRefused = errors.New("refused")
@@ -223,13 +231,7 @@ func firstDifferences(a, b []string) []string {
 func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := setup(t, d)
-	var end func() error
-	err := d.Write(f.ctx, func(tx *db.Tx) error {
-		ctx, stop, err := incident.BeginBulkLoad(f.ctx, tx)
-		if err != nil {
-			return err
-		}
-		end = stop
+	err := inBulkLoad(f.ctx, d, func(ctx context.Context, tx *db.Tx, _ func() error) error {
 		for i := range 50 {
 			if err := tx.Savepoint(ctx, func() error {
 				return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("doomed %d", i), f.israel.ID, "2023-10-07"))
@@ -243,9 +245,6 @@ func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 		return errRefused
 	})
 	if !errors.Is(err, errRefused) {
-		t.Fatal(err)
-	}
-	if err := end(); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
@@ -271,13 +270,7 @@ func TestBulkLoadNeverCommitsWithoutItsIndex(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := setup(t, d)
 	load := func(beside bool, endEarly bool) error {
-		var end func() error
-		err := d.Write(f.ctx, func(tx *db.Tx) error {
-			ctx, stop, err := incident.BeginBulkLoad(f.ctx, tx)
-			if err != nil {
-				return err
-			}
-			end = stop
+		return inBulkLoad(f.ctx, d, func(ctx context.Context, tx *db.Tx, end func() error) error {
 			if err := incident.Insert(ctx, tx, f.incident("loaded", f.israel.ID, "2023-10-07")); err != nil {
 				return err
 			}
@@ -294,7 +287,6 @@ func TestBulkLoadNeverCommitsWithoutItsIndex(t *testing.T) {
 			}
 			return nil
 		})
-		return errors.Join(err, end())
 	}
 	if err := load(true, false); err == nil || !strings.Contains(err.Error(), "no longer empty") {
 		t.Errorf("the load replaced an index in use: %v", err)
