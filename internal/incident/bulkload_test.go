@@ -302,3 +302,34 @@ func TestBulkLoadNeverCommitsWithoutItsIndex(t *testing.T) {
 		t.Errorf("%d incidents were committed", page.Total)
 	}
 }
+
+// When the builder beside the store fails (a full disk), the load stops
+// at its next savepoint instead of writing every incident first.
+func TestBulkLoadStopsWhenItsIndexCannotBeBuilt(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := setup(t, d)
+	full := errors.New("no space left on device")
+	defer incident.FailSearchStaging(full)()
+	const total = 1000
+	written := 0
+	err := inBulkLoad(f.ctx, d, func(ctx context.Context, tx *db.Tx, _ func() error) error {
+		for i := range total {
+			if err := tx.Savepoint(ctx, func() error {
+				return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("loaded %d", i), f.israel.ID, "2023-10-07"))
+			}); err != nil {
+				return err
+			}
+			written++
+		}
+		return incident.FinishBulkLoad(ctx, tx)
+	})
+	if !errors.Is(err, full) {
+		t.Fatalf("the load ended with %v, want the builder's failure", err)
+	}
+	if written == total {
+		t.Error("the load wrote every incident although its builder had failed on the first")
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+		t.Errorf("the failed load left %v behind", left)
+	}
+}

@@ -96,3 +96,10 @@ func RebuildSearchInStore(ctx context.Context, tx *db.Tx) error {
 	}
 	return indexSearch(ctx, tx.Exec)
 }
+
+// FailSearchStaging makes the full-text index's builder beside the store
+// fail with err on the first documents it is handed.
+func FailSearchStaging(err error) (restore func()) {
+	stagingFault = err
+	return func() { stagingFault = nil }
+}

@@ -57,7 +57,8 @@ type searchBuild struct {
 	// copied once it is in the store; abandoned if the builder was
 	// stopped (end) before.
 	closed, copied, abandoned bool
-	done                      chan error // the builder's outcome, once
+	done                      chan error    // the builder's outcome, once
+	quit                      chan struct{} // closed when the builder has stopped
 	result                    error
 	stopped, ended            sync.Once
 	cancel                    context.CancelFunc
@@ -71,8 +72,12 @@ func startSearchBuild(ctx context.Context, tx *db.Tx) (*searchBuild, error) {
 		return nil, err
 	}
 	buildCtx, cancel := context.WithCancel(ctx)
-	b := &searchBuild{scratch: scratch, docs: make(chan []searchDoc, 16), done: make(chan error, 1), cancel: cancel}
-	go func() { b.done <- b.build(buildCtx) }()
+	b := &searchBuild{scratch: scratch, docs: make(chan []searchDoc, 16), done: make(chan error, 1), quit: make(chan struct{}),
+		cancel: cancel}
+	go func() {
+		b.done <- b.build(buildCtx)
+		close(b.quit)
+	}()
 	return b, nil
 }
 
@@ -87,9 +92,18 @@ func (b *searchBuild) Flush(ctx context.Context, tx *db.Tx) error {
 	case b.abandoned:
 		return errors.New("build the full-text index: stopped before the transaction ended")
 	case !b.closed:
+		select {
+		case <-b.quit:
+			return b.wait()
+		default:
+		}
 		if len(b.pending) > 0 {
 			select {
 			case b.docs <- b.pending:
+			case <-b.quit:
+				// It stopped before the last document: it failed, and
+				// the load stops now rather than at its end.
+				return b.wait()
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -157,6 +171,9 @@ const besideHashBytes = 16 << 20
 // statement.
 const stagingBatchDocs = 128
 
+// stagingFault, when set (by tests), is what staging fails with.
+var stagingFault error
+
 // docAt is where a folded document lies in the builder's file.
 type docAt struct {
 	key, offset int64
@@ -172,11 +189,6 @@ type docAt struct {
 // Once the last has come it stages them in key order and builds the index
 // from them in one statement.
 func (b *searchBuild) build(ctx context.Context) error {
-	defer func() {
-		// Whatever went wrong, the writer must never wait to hand over.
-		for range b.docs {
-		}
-	}()
 	f, err := b.scratch.File("docs")
 	if err != nil {
 		return err
@@ -188,6 +200,9 @@ func (b *searchBuild) build(ctx context.Context) error {
 		record []byte
 	)
 	for docs := range b.docs {
+		if stagingFault != nil {
+			return stagingFault
+		}
 		for _, d := range docs {
 			record = record[:0]
 			for _, field := range []string{textsearch.Document(d.title), textsearch.Document(d.summary),
