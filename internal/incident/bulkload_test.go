@@ -118,7 +118,7 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 	if err := bulkLoad(f.ctx, d, loaded, func(i int) bool { return i == 7 }); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+	if left := scratchFiles(d); len(left) > 0 {
 		t.Errorf("the bulk load left %v behind", left)
 	}
 
@@ -232,14 +232,10 @@ func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := setup(t, d)
 	err := inBulkLoad(f.ctx, d, func(ctx context.Context, tx *db.Tx, _ func() error) error {
-		for i := range 50 {
-			if err := tx.Savepoint(ctx, func() error {
-				return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("doomed %d", i), f.israel.ID, "2023-10-07"))
-			}); err != nil {
-				return err
-			}
+		if _, err := f.insertEach(ctx, tx, 50, "doomed"); err != nil {
+			return err
 		}
-		if during, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(during) == 0 {
+		if during := scratchFiles(d); len(during) == 0 {
 			t.Error("no scratch files during the load")
 		}
 		return errRefused
@@ -247,7 +243,7 @@ func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 	if !errors.Is(err, errRefused) {
 		t.Fatal(err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+	if left := scratchFiles(d); len(left) > 0 {
 		t.Errorf("the failed load left %v behind", left)
 	}
 	if _, err := os.Stat(d.Path()); err != nil {
@@ -313,13 +309,9 @@ func TestBulkLoadStopsWhenItsIndexCannotBeBuilt(t *testing.T) {
 	const total = 1000
 	written := 0
 	err := inBulkLoad(f.ctx, d, func(ctx context.Context, tx *db.Tx, _ func() error) error {
-		for i := range total {
-			if err := tx.Savepoint(ctx, func() error {
-				return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("loaded %d", i), f.israel.ID, "2023-10-07"))
-			}); err != nil {
-				return err
-			}
-			written++
+		var err error
+		if written, err = f.insertEach(ctx, tx, total, "loaded"); err != nil {
+			return err
 		}
 		return incident.FinishBulkLoad(ctx, tx)
 	})
@@ -329,7 +321,26 @@ func TestBulkLoadStopsWhenItsIndexCannotBeBuilt(t *testing.T) {
 	if written == total {
 		t.Error("the load wrote every incident although its builder had failed on the first")
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*")); len(left) > 0 {
+	if left := scratchFiles(d); len(left) > 0 {
 		t.Errorf("the failed load left %v behind", left)
 	}
+}
+
+// insertEach inserts n incidents named after prefix, each in a savepoint
+// as an import does, and says how many were written.
+func (f *fixture) insertEach(ctx context.Context, tx *db.Tx, n int, prefix string) (int, error) {
+	for i := range n {
+		if err := tx.Savepoint(ctx, func() error {
+			return incident.Insert(ctx, tx, f.incident(fmt.Sprintf("%s %d", prefix, i), f.israel.ID, "2023-10-07"))
+		}); err != nil {
+			return i, err
+		}
+	}
+	return n, nil
+}
+
+// scratchFiles lists the scratch files beside d's SQLite file.
+func scratchFiles(d *db.DB) []string {
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*"))
+	return files
 }

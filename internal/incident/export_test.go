@@ -89,10 +89,8 @@ func RemigrateListKeys(ctx context.Context, d *db.DB) error {
 // RebuildSearchInStore builds SQLite's full-text index anew inside tx, as
 // a migration does, for tests to compare with one a bulk load built.
 func RebuildSearchInStore(ctx context.Context, tx *db.Tx) error {
-	for _, q := range []string{`DROP TABLE incident_search`, searchTable} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return err
-		}
+	if err := recreateSearch(ctx, tx.Exec); err != nil {
+		return err
 	}
 	return indexSearch(ctx, tx.Exec)
 }

@@ -59,12 +59,20 @@ func migrateSearch(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	if d != db.SQLite {
 		return nil
 	}
+	if err := recreateSearch(ctx, tx.ExecContext); err != nil {
+		return err
+	}
+	return indexSearch(ctx, tx.ExecContext)
+}
+
+// recreateSearch drops SQLite's full-text index and creates it empty.
+func recreateSearch(ctx context.Context, exec execFunc) error {
 	for _, q := range []string{`DROP TABLE IF EXISTS incident_search`, searchTable} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+		if _, err := exec(ctx, q); err != nil {
 			return fmt.Errorf("%.60s…: %w", q, err)
 		}
 	}
-	return indexSearch(ctx, tx.ExecContext)
+	return nil
 }
 
 // SQL functions that fold an incident's text as the Go code does

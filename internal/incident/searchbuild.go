@@ -25,7 +25,7 @@ import (
 // stages them in key order and builds the index while the writer builds
 // the list's indexes, and the writer then copies the finished index into
 // the store. At a million incidents, building the index in the store took
-// 80–115 s of the writer's time; the copy takes 10–14.
+// 80–115 s of the writer's time; the copy takes 10–18.
 //
 // The copy is of FTS5's own tables (its "shadow tables"): the two indexes
 // are declared alike (searchTable) by the same SQLite, so their tables hold
@@ -92,24 +92,25 @@ func (b *searchBuild) Flush(ctx context.Context, tx *db.Tx) error {
 	case b.abandoned:
 		return errors.New("build the full-text index: stopped before the transaction ended")
 	case !b.closed:
+		// A builder that stopped before the last document failed: the
+		// load stops now rather than at its end.
 		select {
 		case <-b.quit:
 			return b.wait()
 		default:
 		}
-		if len(b.pending) > 0 {
-			select {
-			case b.docs <- b.pending:
-			case <-b.quit:
-				// It stopped before the last document: it failed, and
-				// the load stops now rather than at its end.
-				return b.wait()
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			b.staged += len(b.pending)
-			b.pending = nil
+		if len(b.pending) == 0 {
+			return nil
 		}
+		select {
+		case b.docs <- b.pending:
+		case <-b.quit: // while the writer waited to hand over
+			return b.wait()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.staged += len(b.pending)
+		b.pending = nil
 		return nil
 	case b.copied:
 		return nil
@@ -302,10 +303,8 @@ func (b *searchBuild) copyInto(ctx context.Context, tx *db.Tx) error {
 	if indexed {
 		return errors.New("copy the full-text index: the store's index is no longer empty (incidents were written beside the import); import again")
 	}
-	for _, q := range []string{`DROP TABLE incident_search`, searchTable} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("copy the full-text index: %w", err)
-		}
+	if err := recreateSearch(ctx, tx.Exec); err != nil {
+		return fmt.Errorf("copy the full-text index: %w", err)
 	}
 	for _, table := range searchShadowTables {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
