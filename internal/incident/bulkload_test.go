@@ -151,14 +151,6 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 		t.Fatalf("the copied index holds only %d entries", len(built))
 	}
 
-	count := func(filter incident.Filter) int {
-		t.Helper()
-		page, err := f.store.List(f.ctx, filter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return page.Total
-	}
 	for _, c := range []struct {
 		name   string
 		filter incident.Filter
@@ -173,7 +165,7 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 		{"a word and a situation", incident.Filter{Text: "incident", SituationID: f.israel.ID}, 199},
 		{"a word and a violation's family", incident.Filter{Text: "nudity", ViolationType: incident.OtherComparableGravity}, 99},
 	} {
-		if got := count(c.filter); got != c.want {
+		if got := f.total(t, c.filter); got != c.want {
 			t.Errorf("%s: %d incidents, want %d", c.name, got, c.want)
 		}
 	}
@@ -181,7 +173,7 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 	if err := f.store.Create(f.ctx, f.incident("Filed afterwards near the checkpoint", f.israel.ID, "2024-01-01")); err != nil {
 		t.Fatal(err)
 	}
-	if got := count(incident.Filter{Text: "checkpoint"}); got != 200 {
+	if got := f.total(t, incident.Filter{Text: "checkpoint"}); got != 200 {
 		t.Errorf("after one more incident, %d incidents hold the word, want 200", got)
 	}
 }
@@ -249,12 +241,8 @@ func TestFailedBulkLoadLeavesNoScratch(t *testing.T) {
 	if _, err := os.Stat(d.Path()); err != nil {
 		t.Fatal(err)
 	}
-	page, err := f.store.List(f.ctx, incident.Filter{Text: "doomed"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.Total != 0 {
-		t.Errorf("a rolled-back load's incidents are found: %d", page.Total)
+	if n := f.total(t, incident.Filter{Text: "doomed"}); n != 0 {
+		t.Errorf("a rolled-back load's incidents are found: %d", n)
 	}
 }
 
@@ -290,12 +278,8 @@ func TestBulkLoadNeverCommitsWithoutItsIndex(t *testing.T) {
 	if err := load(false, true); err == nil || !strings.Contains(err.Error(), "stopped before the transaction ended") {
 		t.Errorf("a load stopped early committed: %v", err)
 	}
-	page, err := f.store.List(f.ctx, incident.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.Total != 0 {
-		t.Errorf("%d incidents were committed", page.Total)
+	if n := f.total(t, incident.Filter{}); n != 0 {
+		t.Errorf("%d incidents were committed", n)
 	}
 }
 
@@ -343,4 +327,14 @@ func (f *fixture) insertEach(ctx context.Context, tx *db.Tx, n int, prefix strin
 func scratchFiles(d *db.DB) []string {
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(d.Path()), "scratch-*"))
 	return files
+}
+
+// total counts the incidents a list with filter finds.
+func (f *fixture) total(t *testing.T, filter incident.Filter) int {
+	t.Helper()
+	page, err := f.store.List(f.ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Total
 }
