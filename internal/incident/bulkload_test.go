@@ -131,7 +131,13 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 		if built, err = searchTerms(f.ctx, tx); err != nil {
 			return err
 		}
+		if err := checkSearchWords(f.ctx, t, tx, "beside the store"); err != nil {
+			return err
+		}
 		if err := incident.RebuildSearchInStore(f.ctx, tx); err != nil {
+			return err
+		}
+		if err := checkSearchWords(f.ctx, t, tx, "in the store"); err != nil {
 			return err
 		}
 		inStore, err := searchTerms(f.ctx, tx)
@@ -140,7 +146,7 @@ func TestBulkLoadBuildsTheSearchIndexBesideTheStore(t *testing.T) {
 		}
 		if !slices.Equal(built, inStore) {
 			t.Errorf("the index built beside the store has %d entries, the store's own %d; first differences: %v",
-				len(built), len(inStore), firstDifferences(built, inStore))
+				len(built), len(inStore), firstDifferences(built, inStore, "beside", "in the store"))
 		}
 		return errRefused // keep the copied index for the searches below
 	})
@@ -204,16 +210,58 @@ func searchTerms(ctx context.Context, tx *db.Tx) ([]string, error) {
 	return slices.Compact(out), rows.Err()
 }
 
-func firstDifferences(a, b []string) []string {
+// checkSearchWords checks that the list of the index's words (which
+// searches complete their last word from) holds every word of its text,
+// and nothing else, after an index built where says.
+func checkSearchWords(ctx context.Context, t *testing.T, tx *db.Tx, where string) error {
+	t.Helper()
+	strings := func(query string) ([]string, error) {
+		rows, err := tx.Query(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, rows.Err()
+	}
+	if _, err := tx.Exec(ctx, `CREATE VIRTUAL TABLE temp.search_words_check USING fts5vocab(main, incident_search, col)`); err != nil {
+		return err
+	}
+	defer tx.Exec(ctx, `DROP TABLE temp.search_words_check`)
+	indexed, err := strings(`SELECT DISTINCT term FROM temp.search_words_check WHERE col <> 'facets' ORDER BY term`)
+	if err != nil {
+		return err
+	}
+	listed, err := strings(`SELECT word FROM search_words ORDER BY word`)
+	if err != nil {
+		return err
+	}
+	if len(indexed) == 0 || !slices.Equal(listed, indexed) {
+		t.Errorf("built %s, the index holds %d words of text and lists %d; first differences: %v",
+			where, len(indexed), len(listed), firstDifferences(listed, indexed, "listed", "indexed"))
+	}
+	return nil
+}
+
+// firstDifferences lists a few of the strings only in a (named aName) and
+// only in b, both sorted.
+func firstDifferences(a, b []string, aName, bName string) []string {
 	var out []string
 	for _, s := range a {
 		if _, found := slices.BinarySearch(b, s); !found && len(out) < 5 {
-			out = append(out, "only beside: "+s)
+			out = append(out, "only "+aName+": "+s)
 		}
 	}
 	for _, s := range b {
 		if _, found := slices.BinarySearch(a, s); !found && len(out) < 10 {
-			out = append(out, "only in the store: "+s)
+			out = append(out, "only "+bName+": "+s)
 		}
 	}
 	return out

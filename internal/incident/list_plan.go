@@ -348,8 +348,12 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 		}
 	case q.byKey && len(terms) > 0:
 		facets, exact := filterFacets(f, acts)
+		match, err := s.matchExpression(ctx, terms, facets)
+		if err != nil {
+			return nil, err
+		}
 		q.source, q.key = `incident_search s CROSS JOIN incidents i`, `s.rowid`
-		q.where = append(q.where, `incident_search MATCH `+q.arg(textsearch.FTS5(terms, facets...)), `i.list_key = s.rowid`)
+		q.where = append(q.where, `incident_search MATCH `+q.arg(match), `i.list_key = s.rowid`)
 		if err := s.incidentConditions(ctx, q, f, "s.rowid", "i", "i.case_id"); err != nil {
 			return nil, err
 		}
@@ -411,8 +415,11 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 		}
 		if len(terms) > 0 {
 			facets, _ := filterFacets(f, acts)
-			q.where = append(q.where, `i.list_key IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+
-				q.arg(textsearch.FTS5(terms, facets...))+`)`)
+			match, err := s.matchExpression(ctx, terms, facets)
+			if err != nil {
+				return nil, err
+			}
+			q.where = append(q.where, `i.list_key IN (SELECT rowid FROM incident_search WHERE incident_search MATCH `+q.arg(match)+`)`)
 		}
 		if len(acts) > 0 {
 			q.where = append(q.where, actsExist(q, acts, "i.list_key"))

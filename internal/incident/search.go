@@ -36,7 +36,7 @@ import (
 // incidents; with them, 0.2 ms).
 const searchTable = `CREATE VIRTUAL TABLE incident_search USING fts5 (
 	title, summary, place, facets, content = '', contentless_delete = 1,
-	tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')`
+	tokenize = ` + searchTokenizer + `, prefix = '1 2 3')`
 
 // The kinds of facet, each a letter before the value in its word.
 const (
@@ -65,9 +65,10 @@ func migrateSearch(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	return indexSearch(ctx, tx.ExecContext)
 }
 
-// recreateSearch drops SQLite's full-text index and creates it empty.
+// recreateSearch drops SQLite's full-text index and the list of its words
+// (searchwords.go), and creates them empty.
 func recreateSearch(ctx context.Context, exec execFunc) error {
-	for _, q := range []string{`DROP TABLE IF EXISTS incident_search`, searchTable} {
+	for _, q := range []string{`DROP TABLE IF EXISTS incident_search`, `DROP TABLE IF EXISTS search_words`, searchTable, searchWordsTable} {
 		if _, err := exec(ctx, q); err != nil {
 			return fmt.Errorf("%.60s…: %w", q, err)
 		}
@@ -179,7 +180,7 @@ func indexSearch(ctx context.Context, exec execFunc) error {
 
 // buildSearch writes the full-text rows that rows selects, in key order,
 // into an empty index, with FTS5's build buffer raised to hashBytes
-// meanwhile.
+// meanwhile, and then lists the index's words.
 func buildSearch(ctx context.Context, exec execFunc, rows string, hashBytes int) error {
 	setHash := func(bytes int) error {
 		_, err := exec(ctx, fmt.Sprintf(`INSERT INTO incident_search (incident_search, rank) VALUES ('hashsize', %d)`, bytes))
@@ -196,11 +197,12 @@ func buildSearch(ctx context.Context, exec execFunc, rows string, hashBytes int)
 	if err := setHash(1 << 20); err != nil {
 		return fmt.Errorf("index incidents for search: %w", err)
 	}
-	return nil
+	return writeSearchWords(ctx, exec)
 }
 
 // reindexSearch writes anew the full-text rows of the incidents whose list
-// keys where selects, once their per-act rows have changed.
+// keys where selects, once their per-act rows have changed: their facets,
+// not their words.
 func reindexSearch(ctx context.Context, tx *db.Tx, where string, args ...any) error {
 	if err := tx.FlushQueue(ctx, "incident_search"); err != nil {
 		return err
@@ -232,8 +234,13 @@ const searchBatch = 256
 
 func writeSearchRows(ctx context.Context, tx *db.Tx, rows [][]any) error {
 	args := make([]any, 0, len(rows)*5)
+	texts := make([]any, 0, len(rows))
 	for _, r := range rows {
 		args = append(args, r...)
+		texts = append(texts, r[1].(string)+" "+r[2].(string)+" "+r[3].(string)) // title, summary, place
+	}
+	if err := learnSearchWords(ctx, tx, texts); err != nil {
+		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO incident_search (rowid, title, summary, place, facets) VALUES `+
 		db.ValuesList(len(rows), 5), args...)

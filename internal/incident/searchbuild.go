@@ -27,9 +27,10 @@ import (
 // the store. At a million incidents, building the index in the store took
 // 80–115 s of the writer's time; the copy takes 10–18.
 //
-// The copy is of FTS5's own tables (its "shadow tables"): the two indexes
-// are declared alike (searchTable) by the same SQLite, so their tables hold
-// the same rows. The store's index is created anew just before: FTS5 keeps
+// The copy is of FTS5's own tables (its "shadow tables"), and of the list
+// of the index's words (searchwords.go): the two indexes are declared
+// alike (searchTable) by the same SQLite, so their tables hold the same
+// rows. The store's index is created anew just before: FTS5 keeps
 // an index's layout in memory on a connection that has read it, and a new
 // table has none to go stale.
 
@@ -275,7 +276,7 @@ func (b *searchBuild) build(ctx context.Context) error {
 		}
 		args = args[:0]
 	}
-	if _, err := conn.ExecContext(ctx, searchTable); err != nil {
+	if err := recreateSearch(ctx, conn.ExecContext); err != nil {
 		return fmt.Errorf("build the full-text index: %w", err)
 	}
 	if err := buildSearch(ctx, conn.ExecContext, `SELECT list_key, title, summary, place, facets FROM staging ORDER BY list_key`,
@@ -313,6 +314,10 @@ func (b *searchBuild) copyInto(ctx context.Context, tx *db.Tx) error {
 		if err := tx.CopyFrom(ctx, b.scratch, table); err != nil {
 			return fmt.Errorf("copy the full-text index: %w", err)
 		}
+	}
+	// recreateSearch left the list of words empty.
+	if err := tx.CopyFrom(ctx, b.scratch, "search_words"); err != nil {
+		return fmt.Errorf("copy the full-text index's words: %w", err)
 	}
 	return nil
 }

@@ -136,7 +136,8 @@ func deleteWords(ctx context.Context, tx *db.Tx, id string, key int64) error {
 
 // maxPrefixWords bounds the words a query's last word, a prefix, is
 // expanded to: each is walked in date order and the walks merged. A
-// shorter prefix is checked on the incidents' tsvectors instead.
+// shorter prefix is checked on the incidents' tsvectors instead. SQLite
+// expands prefixes with the same bound (searchwords.go).
 var maxPrefixWords = 32
 
 // queryWord is one word of a query, as the words it stands for.

@@ -105,6 +105,26 @@ func FTS5(terms []string, facets ...string) string {
 	return strings.Join(parts, " ")
 }
 
+// FTS5Completed is FTS5 with the last term asked for as the whole words
+// it begins (completions), one of which must appear, instead of as a
+// prefix; with no completions it is FTS5.
+func FTS5Completed(terms, completions []string, facets ...string) string {
+	if len(completions) == 0 {
+		return FTS5(terms, facets...)
+	}
+	quote := func(words []string) []string {
+		out := make([]string, len(words))
+		for i, w := range words {
+			out[i] = `"` + w + `"`
+		}
+		return out
+	}
+	parts := quote(terms[:len(terms)-1])
+	parts = append(parts, "("+strings.Join(quote(completions), " OR ")+")")
+	parts = append(parts, quote(facets)...)
+	return strings.Join(parts, " AND ")
+}
+
 // TSQuery renders terms as a PostgreSQL to_tsquery('simple', …) expression
 // with the same meaning as FTS5.
 func TSQuery(terms []string) string {

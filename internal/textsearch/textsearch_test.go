@@ -42,6 +42,15 @@ func TestQueries(t *testing.T) {
 	if got := FTS5(terms, facet); got != `"road" "23"* "`+facet+`"` {
 		t.Errorf("FTS5 with a facet = %s", got)
 	}
+	if got := FTS5Completed(terms, []string{"23", "232"}, facet); got != `"road" AND ("23" OR "232") AND "`+facet+`"` {
+		t.Errorf("FTS5Completed = %s", got)
+	}
+	if got := FTS5Completed([]string{"nova"}, []string{"nova"}); got != `("nova")` {
+		t.Errorf("FTS5Completed of one word = %s", got)
+	}
+	if got := FTS5Completed(terms, nil, facet); got != FTS5(terms, facet) {
+		t.Errorf("FTS5Completed with no completions = %s", got)
+	}
 }
 
 // No text and no query can hold a facet's word: a title that copies one
