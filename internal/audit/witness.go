@@ -123,20 +123,7 @@ func Witnesses(ctx context.Context, q db.Querier) ([]Witness, error) {
 
 // Cosignatures reads the witnesses' cosignature lines of a checkpoint.
 func Cosignatures(ctx context.Context, q db.Querier, size uint64) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT signature FROM audit_cosignatures WHERE size = $1 ORDER BY witness`, int64(size))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return db.Column[string](q.Query(ctx, `SELECT signature FROM audit_cosignatures WHERE size = $1 ORDER BY witness`, int64(size)))
 }
 
 // WithCosignatures is the checkpoint's note with the witnesses' signature

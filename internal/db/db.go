@@ -194,6 +194,25 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	return d.read.QueryContext(ctx, d.rebind(query), args...)
 }
 
+// Column reads the one column of a query's rows as values of T. It takes
+// the query's own results, so that a call wraps the query:
+// db.Column[string](q.Query(ctx, …)).
+func Column[T any](rows *sql.Rows, err error) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // QueryRow runs a read query that returns at most one row.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return d.read.QueryRowContext(ctx, d.rebind(query), args...)

@@ -164,3 +164,23 @@ func TestSQLiteSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestColumn(t *testing.T) {
+	dbtest.ForEachEngine(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		words, err := db.Column[string](d.Query(ctx, `SELECT w FROM (SELECT 'b' AS w UNION ALL SELECT 'a') x ORDER BY w`))
+		if err != nil || strings.Join(words, ",") != "a,b" {
+			t.Errorf("Column = %q, %v", words, err)
+		}
+		numbers, err := db.Column[int64](d.Query(ctx, `SELECT 7`))
+		if err != nil || len(numbers) != 1 || numbers[0] != 7 {
+			t.Errorf("Column = %v, %v", numbers, err)
+		}
+		if _, err := db.Column[string](d.Query(ctx, `SELECT FROM nowhere`)); err == nil {
+			t.Error("Column of a failed query gave no error")
+		}
+		if _, err := db.Column[int64](d.Query(ctx, `SELECT 'seven'`)); err == nil {
+			t.Error("Column scanned text into a number")
+		}
+	})
+}

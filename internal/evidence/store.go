@@ -307,20 +307,11 @@ func (s *Store) holders(ctx context.Context, sha, except string) ([]string, erro
 	if !seesIdentities(ctx) {
 		where += ` AND survivor_id = ''`
 	}
-	rows, err := s.db.Query(ctx, `SELECT id FROM evidence_items WHERE `+where+` ORDER BY id`, args...)
+	ids, err := db.Column[string](s.db.Query(ctx, `SELECT id FROM evidence_items WHERE `+where+` ORDER BY id`, args...))
 	if err != nil {
 		return nil, fmt.Errorf("look for identical evidence: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // checkReferences turns links to records that do not exist, and references

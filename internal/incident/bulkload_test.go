@@ -215,31 +215,15 @@ func searchTerms(ctx context.Context, tx *db.Tx) ([]string, error) {
 // and nothing else, after an index built where says.
 func checkSearchWords(ctx context.Context, t *testing.T, tx *db.Tx, where string) error {
 	t.Helper()
-	strings := func(query string) ([]string, error) {
-		rows, err := tx.Query(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, rows.Err()
-	}
 	if _, err := tx.Exec(ctx, `CREATE VIRTUAL TABLE temp.search_words_check USING fts5vocab(main, incident_search, col)`); err != nil {
 		return err
 	}
 	defer tx.Exec(ctx, `DROP TABLE temp.search_words_check`)
-	indexed, err := strings(`SELECT DISTINCT term FROM temp.search_words_check WHERE col <> 'facets' ORDER BY term`)
+	indexed, err := db.Column[string](tx.Query(ctx, `SELECT DISTINCT term FROM temp.search_words_check WHERE col <> 'facets' ORDER BY term`))
 	if err != nil {
 		return err
 	}
-	listed, err := strings(`SELECT word FROM search_words ORDER BY word`)
+	listed, err := db.Column[string](tx.Query(ctx, `SELECT word FROM search_words ORDER BY word`))
 	if err != nil {
 		return err
 	}

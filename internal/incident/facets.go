@@ -360,21 +360,9 @@ func (b *bulkLoad) lineageOf(ctx context.Context, tx *db.Tx, partyID string) ([]
 	if l, ok := b.lineage[partyID]; ok {
 		return l, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT number FROM parties WHERE id IN (`+party.LineageSQL("$1")+`)`, partyID)
+	lineage, err := db.Column[int64](tx.Query(ctx, `SELECT number FROM parties WHERE id IN (`+party.LineageSQL("$1")+`)`, partyID))
 	if err != nil {
 		return nil, fmt.Errorf("read the parents of party %s: %w", partyID, err)
-	}
-	defer rows.Close()
-	var lineage []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		lineage = append(lineage, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	b.lineage[partyID] = lineage
 	return lineage, nil

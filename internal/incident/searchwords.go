@@ -109,22 +109,13 @@ func (s *Store) completions(ctx context.Context, term string) ([]string, error) 
 	if !foldsToItself(term) {
 		return nil, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT word FROM search_words WHERE word >= $1 AND word < $2 LIMIT $3`,
-		term, term+"\U0010FFFF", maxPrefixWords+1)
+	words, err := db.Column[string](s.db.Query(ctx, `SELECT word FROM search_words WHERE word >= $1 AND word < $2 LIMIT $3`,
+		term, term+"\U0010FFFF", maxPrefixWords+1))
 	if err != nil {
 		return nil, fmt.Errorf("complete %q: %w", term, err)
 	}
-	defer rows.Close()
-	var words []string
-	for rows.Next() {
-		var w string
-		if err := rows.Scan(&w); err != nil {
-			return nil, fmt.Errorf("complete %q: %w", term, err)
-		}
-		words = append(words, w)
-	}
-	if err := rows.Err(); err != nil || len(words) > maxPrefixWords {
-		return nil, err
+	if len(words) > maxPrefixWords {
+		return nil, nil
 	}
 	return words, nil
 }

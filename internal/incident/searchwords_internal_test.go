@@ -28,19 +28,9 @@ func searchWordsAfter(t *testing.T, d *db.DB, texts ...string) []string {
 		if err := learnSearchWords(ctx, tx, args); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT word FROM search_words ORDER BY word`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var w string
-			if err := rows.Scan(&w); err != nil {
-				return err
-			}
-			words = append(words, w)
-		}
-		return rows.Err()
+		var err error
+		words, err = db.Column[string](tx.Query(ctx, `SELECT word FROM search_words ORDER BY word`))
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -89,21 +89,9 @@ func TestSearchFindsWhatItsLastWordBegins(t *testing.T) {
 // the start of a word.
 func prefixMatches(t *testing.T, ctx context.Context, d *db.DB, prefix string) []string {
 	t.Helper()
-	rows, err := d.Query(ctx, `SELECT i.title FROM incident_search s JOIN incidents i ON i.list_key = s.rowid
-		WHERE incident_search MATCH $1`, textsearch.FTS5([]string{textsearch.Normalize(prefix)}))
+	titles, err := db.Column[string](d.Query(ctx, `SELECT i.title FROM incident_search s JOIN incidents i ON i.list_key = s.rowid
+		WHERE incident_search MATCH $1`, textsearch.FTS5([]string{textsearch.Normalize(prefix)})))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var titles []string
-	for rows.Next() {
-		var title string
-		if err := rows.Scan(&title); err != nil {
-			t.Fatal(err)
-		}
-		titles = append(titles, title)
-	}
-	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(titles)

@@ -294,20 +294,11 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Party, error) {
 
 // Subtree returns the IDs of the party and all its units, at any depth.
 func (s *Store) Subtree(ctx context.Context, id string) ([]string, error) {
-	rows, err := s.db.Query(ctx, SubtreeSQL("$1"), id)
+	ids, err := db.Column[string](s.db.Query(ctx, SubtreeSQL("$1"), id))
 	if err != nil {
 		return nil, fmt.Errorf("read units of party %s: %w", id, err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, err
-		}
-		ids = append(ids, u)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // SubtreeSQL is a query for the IDs of the party named by param and all its
