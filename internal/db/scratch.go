@@ -144,21 +144,9 @@ func (t *Tx) CopyFrom(ctx context.Context, s *Scratch, table string) error {
 }
 
 func columnsOf(ctx context.Context, d *sql.DB, table string) ([]string, error) {
-	rows, err := d.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	cols, err := Column[string](d.QueryContext(ctx, `SELECT '"' || name || '"' FROM pragma_table_info(?)`, table))
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		cols = append(cols, `"`+c+`"`)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("copy %s: no such table in the scratch database", table)
