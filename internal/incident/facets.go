@@ -52,12 +52,16 @@ func facetTables(d db.Dialect) []string {
 	if d == db.Postgres {
 		clustered = ``
 	}
-	return []string{
+	tables := []string{
 		`CREATE TABLE act_facets (list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` + columns +
 			`, PRIMARY KEY (list_key, act_seq, violation))` + clustered,
 		`CREATE TABLE party_facets (party BIGINT NOT NULL, list_key BIGINT NOT NULL, act_seq INTEGER NOT NULL, ` +
 			columns + `, PRIMARY KEY (party, list_key, act_seq, violation))` + clustered,
 	}
+	if d == db.Postgres {
+		tables = append(tables, partyIncidentsTable) // partyincidents.go
+	}
+	return tables
 }
 
 // The codes of the enumerations in the per-act rows. They are stored, so
@@ -102,7 +106,7 @@ func facetIndexes(d db.Dialect) []string {
 		// PostgreSQL does not keep a table in key order; the covering index
 		// lets a walk by party read only the index.
 		out = append(out, `CREATE INDEX party_facets_walk ON party_facets (party, list_key)
-			INCLUDE (act_seq, violation, age_group, situation, status, case_number, date_end)`)
+			INCLUDE (act_seq, violation, age_group, situation, status, case_number, date_end)`, partyIncidentsIndex)
 	}
 	return out
 }
@@ -132,7 +136,7 @@ func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		}
 		return nil
 	}
-	if err := exec(`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`); err != nil {
+	if err := exec(`DROP TABLE IF EXISTS act_facets`, `DROP TABLE IF EXISTS party_facets`, `DROP TABLE IF EXISTS party_incidents`); err != nil {
 		return err
 	}
 	if err := exec(facetTables(d)...); err != nil {
@@ -142,9 +146,12 @@ func rebuildFacets(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		return err
 	}
 	if d == db.Postgres {
+		if err := writePartyIncidents(ctx, tx.ExecContext, ""); err != nil {
+			return err
+		}
 		// Otherwise the planner has no statistics for the new tables until
 		// autovacuum reaches them.
-		return exec(append(facetIndexes(d), `ANALYZE act_facets, party_facets`)...)
+		return exec(append(facetIndexes(d), `ANALYZE act_facets, party_facets, party_incidents`)...)
 	}
 	return exec(facetIndexes(d)...)
 }
@@ -211,11 +218,21 @@ func writeFacets(ctx context.Context, tx *db.Tx, in *Incident, key, oldKey int64
 	if b := bulkLoadOf(ctx); b != nil {
 		return b.stage(ctx, tx, in, key)
 	}
-	return buildFacets(ctx, tx.Exec, `a.incident_id = $1`, in.ID)
+	if err := buildFacets(ctx, tx.Exec, `a.incident_id = $1`, in.ID); err != nil {
+		return err
+	}
+	if tx.Dialect() != db.Postgres {
+		return nil
+	}
+	return writePartyIncidents(ctx, tx.Exec, `$1`, key)
 }
 
 func deleteFacets(ctx context.Context, tx *db.Tx, where string, args ...any) error {
-	for _, table := range []string{"act_facets", "party_facets"} {
+	tables := []string{"act_facets", "party_facets"}
+	if tx.Dialect() == db.Postgres {
+		tables = append(tables, "party_incidents")
+	}
+	for _, table := range tables {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+where, args...); err != nil {
 			return fmt.Errorf("clear %s: %w", table, err)
 		}
@@ -382,9 +399,9 @@ func writeStaging(ctx context.Context, tx *db.Tx, rows [][]any) error {
 }
 
 // ListTables are the tables behind the incident list that a bulk load
-// fills at its end (FinishBulkLoad); incident_words exists on PostgreSQL
-// only.
-var ListTables = []string{"act_facets", "party_facets", "incident_words"}
+// fills at its end (FinishBulkLoad); incident_words and party_incidents
+// exist on PostgreSQL only.
+var ListTables = []string{"act_facets", "party_facets", "incident_words", "party_incidents"}
 
 // FinishBulkLoad writes the per-act rows and the full-text index (SQLite) or
 // the table of words (PostgreSQL) of every incident after a load begun with
@@ -425,6 +442,11 @@ func FinishBulkLoad(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("write the list's per-act rows: %w", err)
 		}
 	}
+	if tx.Dialect() == db.Postgres {
+		if err := writePartyIncidents(ctx, tx.Exec, ""); err != nil {
+			return err
+		}
+	}
 	for _, ddl := range indexes {
 		if _, err := tx.Exec(ctx, ddl); err != nil {
 			return fmt.Errorf("build the list's indexes: %w", err)
@@ -456,8 +478,12 @@ func init() {
 		if err := buildFacets(ctx, tx.Exec, acts, partyID); err != nil {
 			return err
 		}
-		if tx.Dialect() != db.SQLite {
-			return nil
+		if tx.Dialect() == db.Postgres {
+			keys := `SELECT i.list_key FROM acts a JOIN incidents i ON i.id = a.incident_id WHERE ` + acts
+			if _, err := tx.Exec(ctx, `DELETE FROM party_incidents WHERE list_key IN (`+keys+`)`, partyID); err != nil {
+				return fmt.Errorf("re-index the incidents of party %s: %w", partyID, err)
+			}
+			return writePartyIncidents(ctx, tx.Exec, keys, partyID)
 		}
 		// The parties among the facets of SQLite's full-text rows.
 		return reindexSearch(ctx, tx, `i.id IN (SELECT a.incident_id FROM acts a WHERE `+acts+`)`, partyID)

@@ -212,7 +212,7 @@ func (s *Store) planWords(ctx context.Context, q *listQuery, f Filter, terms []s
 			q.where = append(q.where, wordCondition(q, w, "i.list_key"))
 		}
 		if len(acts) > 0 {
-			q.where = append(q.where, actsExist(q, acts, "i.list_key"))
+			q.where = append(q.where, partyOrActsExist(q, acts, "i.list_key"))
 		}
 		return nil
 	}
@@ -241,7 +241,7 @@ func (s *Store) planWords(ctx context.Context, q *listQuery, f Filter, terms []s
 		}
 	}
 	if len(acts) > 0 {
-		q.where = append(q.where, actsExist(q, acts, "w.list_key"))
+		q.where = append(q.where, partyOrActsExist(q, acts, "w.list_key"))
 	}
 	return nil
 }
