@@ -104,22 +104,7 @@ func TestPartyIncidentsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = d.Write(f.ctx, func(tx *db.Tx) error {
-		for _, q := range []string{`DROP TABLE party_incidents`, `DELETE FROM goose_db_version WHERE version_id = 21`} {
-			if _, err := tx.Exec(f.ctx, q); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	if d, err = db.Open(context.Background(), url, ""); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d = reopenBefore(t, d, url, "", 21, "party_incidents")
 	checkPartyIncidents(t, d, "after migration 21")
 	f.store = incident.NewStore(d)
 	if got := f.total(t, incident.Filter{Text: "checkpoint", PartyID: f.hamas.ID}); got != 5 {

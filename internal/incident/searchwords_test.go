@@ -113,9 +113,26 @@ func TestSearchWordsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = d.Write(f.ctx, func(tx *db.Tx) error {
-		for _, q := range []string{`DROP TABLE search_words`, `DELETE FROM goose_db_version WHERE version_id = 20`} {
-			if _, err := tx.Exec(f.ctx, q); err != nil {
+	d = reopenBefore(t, d, "", dir, 20, "search_words")
+	err = d.Write(f.ctx, func(tx *db.Tx) error { return checkSearchWords(f.ctx, t, tx, "by migration 20") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store = incident.NewStore(d)
+	if got := f.total(t, incident.Filter{Text: "membe"}); got != 2 {
+		t.Errorf("after the migration, %d incidents hold a word beginning with membe, want 2", got)
+	}
+}
+
+// reopenBefore puts d back as it was before migration version, which
+// created table: the table goes, the migration is marked unapplied, and
+// the store is opened again (url or dir), which applies it.
+func reopenBefore(t *testing.T, d *db.DB, url, dir string, version int, table string) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	err := d.Write(ctx, func(tx *db.Tx) error {
+		for _, q := range []string{`DROP TABLE ` + table, `DELETE FROM goose_db_version WHERE version_id = ` + fmt.Sprint(version)} {
+			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
 		}
@@ -125,16 +142,9 @@ func TestSearchWordsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Close()
-	if d, err = db.Open(context.Background(), "", dir); err != nil {
+	if d, err = db.Open(ctx, url, dir); err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	err = d.Write(f.ctx, func(tx *db.Tx) error { return checkSearchWords(f.ctx, t, tx, "by migration 20") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.store = incident.NewStore(d)
-	if got := f.total(t, incident.Filter{Text: "membe"}); got != 2 {
-		t.Errorf("after the migration, %d incidents hold a word beginning with membe, want 2", got)
-	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
