@@ -27,16 +27,18 @@ const partyIncidentsTable = `CREATE TABLE party_incidents (party BIGINT NOT NULL
 
 const partyIncidentsIndex = `CREATE INDEX party_incidents_list ON party_incidents (list_key)`
 
-// Migration 21 writes the rows of existing PostgreSQL stores.
+// Migration 21 writes the rows of existing PostgreSQL stores. A store that
+// has just come through migration 19 (rebuildFacets) has them.
 func init() {
 	db.RegisterMigration(21, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		if d != db.Postgres {
 			return nil
 		}
-		for _, q := range []string{`DROP TABLE IF EXISTS party_incidents`, partyIncidentsTable} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("%.60s…: %w", q, err)
-			}
+		if written, err := tableExists(ctx, tx, d, "party_incidents"); err != nil || written {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, partyIncidentsTable); err != nil {
+			return err
 		}
 		if err := writePartyIncidents(ctx, tx.ExecContext, ""); err != nil {
 			return err

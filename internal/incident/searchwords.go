@@ -38,17 +38,33 @@ const searchWordsTable = `CREATE TABLE search_words (word TEXT PRIMARY KEY) WITH
 // facets too.
 const notFacet = `substr(term, 1, 1) <> char(57344)` // textsearch.Facet's mark, U+E000
 
-// Migration 20 lists the words of existing stores' indexes.
+// Migration 20 lists the words of existing stores' indexes. A store that
+// has just come through migration 19 has them: its index was built anew
+// there, and the list with it.
 func init() {
 	db.RegisterMigration(20, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		if d != db.SQLite {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS`+searchWordsTable[len(`CREATE TABLE`):]); err != nil {
+		if listed, err := tableExists(ctx, tx, d, "search_words"); err != nil || listed {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, searchWordsTable); err != nil {
 			return err
 		}
 		return writeSearchWords(ctx, tx.ExecContext)
 	})
+}
+
+// tableExists tells whether a migration finds table in the store.
+func tableExists(ctx context.Context, tx *sql.Tx, d db.Dialect, table string) (bool, error) {
+	query := `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1)`
+	if d == db.Postgres {
+		query = `SELECT to_regclass($1) IS NOT NULL`
+	}
+	var exists bool
+	err := tx.QueryRowContext(ctx, query, table).Scan(&exists)
+	return exists, err
 }
 
 // writeSearchWords lists anew the words of the full-text index, once it is

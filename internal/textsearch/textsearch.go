@@ -91,18 +91,11 @@ func Cut(word string) string {
 // and the last may be the start of a word, so results follow typing. Each
 // of facets (Facet words) must appear too.
 func FTS5(terms []string, facets ...string) string {
-	parts := make([]string, 0, len(terms)+len(facets))
-	for i, t := range terms {
-		part := `"` + t + `"`
-		if i == len(terms)-1 {
-			part += "*"
-		}
-		parts = append(parts, part)
+	parts := quoted(terms)
+	if len(parts) > 0 {
+		parts[len(parts)-1] += "*"
 	}
-	for _, f := range facets {
-		parts = append(parts, `"`+f+`"`)
-	}
-	return strings.Join(parts, " ")
+	return strings.Join(append(parts, quoted(facets)...), " ")
 }
 
 // FTS5Completed is FTS5 with the last term asked for as the whole words
@@ -112,17 +105,19 @@ func FTS5Completed(terms, completions []string, facets ...string) string {
 	if len(completions) == 0 {
 		return FTS5(terms, facets...)
 	}
-	quote := func(words []string) []string {
-		out := make([]string, len(words))
-		for i, w := range words {
-			out[i] = `"` + w + `"`
-		}
-		return out
+	parts := quoted(terms[:len(terms)-1])
+	parts = append(parts, "("+strings.Join(quoted(completions), " OR ")+")")
+	return strings.Join(append(parts, quoted(facets)...), " AND ")
+}
+
+// quoted puts each word in double quotes, as FTS5 strings: words hold no
+// quote (Terms splits on them, and FTS5's tokenizer too).
+func quoted(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = `"` + w + `"`
 	}
-	parts := quote(terms[:len(terms)-1])
-	parts = append(parts, "("+strings.Join(quote(completions), " OR ")+")")
-	parts = append(parts, quote(facets)...)
-	return strings.Join(parts, " AND ")
+	return out
 }
 
 // TSQuery renders terms as a PostgreSQL to_tsquery('simple', …) expression
