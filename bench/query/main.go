@@ -51,6 +51,7 @@ func main() {
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	budget := flag.Duration("budget", 2*time.Minute, "stop timing a shape after this long, whatever its count (slow shapes)")
 	slowest := flag.Int("slowest", 0, "after each shape, print its this many slowest requests, to look into")
+	warm := flag.Bool("warm", false, "first read the SQLite store through, as dossier serve does at start (db.DB.Warm)")
 	flag.Parse()
 	if *dataDir == "" {
 		// The server keeps its signing keys and evidence store there, also
@@ -58,7 +59,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: query -data DIR [-db postgres://…] [-requests N] [-warmup N] [-shapes REGEXP]")
 		os.Exit(2)
 	}
-	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget, *slowest); err != nil {
+	if err := run(*dataDir, *dbURL, *requests, *warmup, *only, *seed, *cpuprofile, *jsonOut, *budget, *slowest, *warm); err != nil {
 		fmt.Fprintln(os.Stderr, "query:", err)
 		os.Exit(1)
 	}
@@ -87,13 +88,21 @@ type result struct {
 	Capped   int     `json:"capped"` // requests whose total reached the count limit
 }
 
-func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, cpuprofile, jsonOut string, budget time.Duration, slowest int) error {
+func run(dataDir, dbURL string, requests, warmup int, only string, seed uint64, cpuprofile, jsonOut string, budget time.Duration, slowest int, warm bool) error {
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Config{DataDir: dataDir, DatabaseURL: dbURL})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if warm {
+		w, err := a.DB.Warm(ctx, db.WarmBudget())
+		if err != nil {
+			return err
+		}
+		fmt.Printf("warmed: read %d of the store's %d bytes in %.1f s (too large: %v; not SQLite: %v)\n",
+			w.Read, w.Size, w.Took.Seconds(), w.TooLarge, w.NotSQLite)
+	}
 
 	shapes, err := buildShapes(ctx, a)
 	if err != nil {

@@ -8,12 +8,14 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-org/dossier/internal/app"
+	"github.com/dossier-org/dossier/internal/db"
 	"github.com/dossier-org/dossier/internal/demo"
 	"github.com/dossier-org/dossier/internal/incident"
 	"github.com/dossier-org/dossier/internal/server"
@@ -25,7 +27,7 @@ const metricsTokenEnv = "DOSSIER_METRICS_TOKEN"
 
 func (c *cli) serveCommand() *cobra.Command {
 	var addr, tlsCert, tlsKey string
-	var loadDemo, behindProxy bool
+	var loadDemo, behindProxy, warm bool
 	var sso ssoFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -53,6 +55,11 @@ logs in only as the user it was linked to ('dossier user link'); users with
 two-factor authentication still give their code, unless --oidc-trust-mfa
 says to accept the provider's own second factor. docs/accounts.md has the
 set-up.
+
+While it starts, serve reads a SQLite store's file through once (--warm,
+on by default), so that the system's memory holds it before the first
+lists and searches need it; it does not when the file is larger than half
+the memory available.
 
 --demo loads the demonstration record set into an empty record, to try
 Dossier out, and makes one demo user per role, printing their passwords
@@ -95,7 +102,11 @@ data, nor adds demo users where users exist.`,
 			if tlsCert != "" {
 				scheme = "https"
 			}
-			opts := server.Options{Addr: addr, Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
+			logger := slog.New(slog.NewTextHandler(c.stderr, nil))
+			if warm {
+				go warmStore(ctx, a, logger)
+			}
+			opts := server.Options{Addr: addr, Logger: logger,
 				TLSCert: tlsCert, TLSKey: tlsKey, BehindProxy: behindProxy, MetricsToken: os.Getenv(metricsTokenEnv), OIDC: provider,
 				Ready: func(listening string) {
 					// Said once the port is open, so the address is the real one.
@@ -127,8 +138,28 @@ data, nor adds demo users where users exist.`,
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve https with the certificate (chain) in this PEM `FILE`")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the certificate's private key, a PEM `FILE`")
 	cmd.Flags().BoolVar(&behindProxy, "behind-proxy", false, "an HTTPS reverse proxy in front terminates TLS and sets X-Forwarded-For")
+	cmd.Flags().BoolVar(&warm, "warm", true, "read the SQLite store through once at start, so that its first requests find it in memory")
 	sso.register(cmd)
 	return cmd
+}
+
+// warmStore reads the store into the system's cache beside the server
+// starting up (db.DB.Warm), and logs what it did.
+func warmStore(ctx context.Context, a *app.App, logger *slog.Logger) {
+	budget := db.WarmBudget()
+	w, err := a.DB.Warm(ctx, budget)
+	switch {
+	case err != nil && ctx.Err() != nil:
+	case err != nil:
+		logger.Warn("the store was not read into memory ahead of requests", "error", err)
+	case w.NotSQLite:
+	case w.TooLarge:
+		logger.Info("the store is larger than half the memory available: it is read as requests need it",
+			"size", formatSize(w.Size), "available", formatSize(2*budget))
+	default:
+		logger.Info("read the store into memory ahead of requests", "size", formatSize(w.Read),
+			"seconds", strconv.FormatFloat(w.Took.Seconds(), 'f', 1, 64))
+	}
 }
 
 // loadDemo loads the demonstration record set and makes the demo users,

@@ -7,7 +7,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,11 +44,42 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// TestServeWarmsTheStore: serve reads a SQLite store through at start,
+// logging how much it read, unless told not to.
+func TestServeWarmsTheStore(t *testing.T) {
+	dir := t.TempDir()
+	_, logged := serveLogging(t, "read the store into memory", "serve", "--addr", "127.0.0.1:0", "--demo", "--data", dir)
+	m := regexp.MustCompile(`msg="read the store into memory ahead of requests" size="([0-9.]+) (KiB|MiB)" seconds=\d+\.\d`).FindStringSubmatch(logged)
+	if m == nil {
+		t.Fatalf("serve did not log what it read:\n%s", logged)
+	}
+	info, err := os.Stat(filepath.Join(dir, "dossier.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The main file, at least: the log may have grown since.
+	if read, _ := strconv.ParseFloat(m[1], 64); m[2] == "KiB" && read*1024 < float64(info.Size())*0.95 {
+		t.Errorf("serve read %s %s of a %d-byte store", m[1], m[2], info.Size())
+	}
+	if _, logged := serveLogging(t, "", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--warm=false"); strings.Contains(logged, "into memory") {
+		t.Errorf("serve --warm=false read the store:\n%s", logged)
+	}
+}
+
 var runningAt = regexp.MustCompile(`Dossier is running: open (http://\S+/) `)
 
 // serve runs the command until it prints its address, checks that the
 // server answers there, interrupts it, and returns what it printed.
 func serve(t *testing.T, args ...string) string {
+	t.Helper()
+	stdout, _ := serveLogging(t, "", args...)
+	return stdout
+}
+
+// serveLogging is serve, which also waits, before the interrupt, until the
+// server has logged a line containing logLine (unless it is empty), and
+// returns the log too.
+func serveLogging(t *testing.T, logLine string, args ...string) (stdout, log string) {
 	t.Helper()
 	r, w := io.Pipe()
 	var stderr lockedBuffer
@@ -81,6 +115,12 @@ func serve(t *testing.T, args ...string) string {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"ok"`) {
 		t.Errorf("GET %shealthz: %d %s", url, resp.StatusCode, body)
 	}
+	for waited := time.Duration(0); logLine != "" && !strings.Contains(stderr.String(), logLine); waited += 10 * time.Millisecond {
+		if waited > 30*time.Second {
+			t.Fatalf("dossier %s did not log %q:\n%s", strings.Join(args, " "), logLine, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	// The signal a person sends with Ctrl-C; the command catches it.
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
@@ -99,7 +139,7 @@ func serve(t *testing.T, args ...string) string {
 	if !strings.Contains(printed.String(), "Dossier has stopped.") {
 		t.Errorf("dossier serve did not say it stopped:\n%s", printed.String())
 	}
-	return printed.String()
+	return printed.String(), stderr.String()
 }
 
 // lockedBuffer is a buffer the server's log and the test may share.
