@@ -5,6 +5,10 @@
 #   bench/pg.sh url DIR     # prints the URL of the cluster in DIR
 #   bench/pg.sh stop DIR    # stops it (the files stay until you delete DIR)
 #
+# PGBENCH_OPTS adds server settings at start, e.g.
+# PGBENCH_OPTS="-c shared_preload_libraries=pg_prewarm" to keep the cache
+# across restarts (docs/cli.md, "dossier serve").
+#
 # Settings for a dedicated database server with 16 GB of memory: a quarter of
 # it as shared_buffers (4 GB, PostgreSQL's usual advice; the million-incident
 # set takes 11 GB on disk), work_mem 32 MB. fsync and synchronous_commit are off: the cluster holds
@@ -33,7 +37,7 @@ start)
 	fi
 	opts="-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	opts+=" -c shared_buffers=4GB -c work_mem=32MB -c maintenance_work_mem=512MB -c effective_cache_size=12GB"
-	opts+=" -c max_wal_size=8GB -c checkpoint_timeout=30min -c random_page_cost=1.1"
+	opts+=" -c max_wal_size=8GB -c checkpoint_timeout=30min -c random_page_cost=1.1 ${PGBENCH_OPTS:-}"
 	"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/log" -w -t 60 start >/dev/null
 	"${as[@]}" psql -h "$dir" -U "$owner" -d postgres -qAtc \
 		"SELECT 1 FROM pg_database WHERE datname = 'dossier_bench'" | grep -q 1 ||

@@ -152,6 +152,9 @@ func warmStore(ctx context.Context, a *app.App, logger *slog.Logger) {
 	case err != nil && ctx.Err() != nil:
 	case err != nil:
 		logger.Warn("the store was not read into memory ahead of requests", "error", err)
+	case w.NotSQLite && !w.Autoprewarm:
+		logger.Info("PostgreSQL does not keep its cache across its restarts: after one, the first requests read from disk; " +
+			"shared_preload_libraries = 'pg_prewarm' in postgresql.conf keeps it (docs/cli.md)")
 	case w.NotSQLite:
 	case w.TooLarge:
 		logger.Info("the store is larger than half the memory available: it is read as requests need it",

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dossier-org/dossier/internal/cli"
+	"github.com/dossier-org/dossier/internal/db/dbtest"
 )
 
 // TestServe runs "dossier serve" as a person would: it loads the demo
@@ -63,6 +64,13 @@ func TestServeWarmsTheStore(t *testing.T) {
 	}
 	if _, logged := serveLogging(t, "", "serve", "--addr", "127.0.0.1:0", "--data", dir, "--warm=false"); strings.Contains(logged, "into memory") {
 		t.Errorf("serve --warm=false read the store:\n%s", logged)
+	}
+	// On PostgreSQL nothing is read; the tests' cluster runs without
+	// pg_prewarm, which serve says how to turn on.
+	url := dbtest.PostgresDatabase(t)
+	_, logged = serveLogging(t, "does not keep its cache", "serve", "--addr", "127.0.0.1:0", "--db", url, "--data", t.TempDir())
+	if !strings.Contains(logged, `shared_preload_libraries = 'pg_prewarm' in postgresql.conf`) || strings.Contains(logged, "into memory") {
+		t.Errorf("serve on PostgreSQL did not log the hint, or read a store:\n%s", logged)
 	}
 }
 

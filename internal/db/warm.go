@@ -3,6 +3,7 @@ package db
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,9 @@ type Warmth struct {
 	// Why nothing was read, if nothing was: the files are larger than the
 	// budget, or the store is PostgreSQL's.
 	TooLarge, NotSQLite bool
+	// On PostgreSQL: whether the server's pg_prewarm module saves its cache
+	// and loads it again at a restart.
+	Autoprewarm bool
 }
 
 // Warm reads the SQLite store's files once from start to end, so that the
@@ -34,11 +38,19 @@ type Warmth struct {
 // Nothing is read when the files are larger than budget bytes: reading
 // them would push out of the cache what it already holds, for pages that
 // could not all stay. PostgreSQL keeps its own cache, restored across
-// restarts by its pg_prewarm module (docs/cli.md, "dossier serve"), so
-// Warm leaves it alone.
+// restarts by its pg_prewarm module (docs/cli.md, "dossier serve"): Warm
+// only says whether the server has it on.
 func (d *DB) Warm(ctx context.Context, budget int64) (Warmth, error) {
 	if d.Dialect != SQLite {
-		return Warmth{NotSQLite: true}, nil
+		w := Warmth{NotSQLite: true}
+		// The setting exists only once the module is loaded, at the
+		// server's start (shared_preload_libraries).
+		var on sql.NullString
+		if err := d.read.QueryRowContext(ctx, `SELECT current_setting('pg_prewarm.autoprewarm', true)`).Scan(&on); err != nil {
+			return w, fmt.Errorf("ask PostgreSQL about pg_prewarm: %w", err)
+		}
+		w.Autoprewarm = on.String == "on"
+		return w, nil
 	}
 	files := []string{d.path, d.path + "-wal"}
 	var w Warmth
