@@ -409,5 +409,14 @@ func buildShapes(ctx context.Context, a *app.App) ([]shape, error) {
 		{name: "q common word + party", params: func(r *rand.Rand) url.Values {
 			return v("q", word(r, 30, 120), "party", pick(r, partyIDs))
 		}},
+		{name: "q common word + party + violation", params: func(r *rand.Rand) url.Values {
+			return v("q", word(r, 30, 120), "party", pick(r, partyIDs), "violation_type", violation(r))
+		}},
+		{name: "q common word + party + age", params: func(r *rand.Rand) url.Values {
+			return v("q", word(r, 30, 120), "party", pick(r, partyIDs), "age_group", age(r))
+		}},
+		{name: "q common word + violation + age", params: func(r *rand.Rand) url.Values {
+			return v("q", word(r, 30, 120), "violation_type", violation(r), "age_group", age(r))
+		}},
 	}, nil
 }

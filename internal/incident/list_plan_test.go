@@ -121,6 +121,12 @@ func TestListPlansAgree(t *testing.T) {
 			{Text: "echo", PartyID: f.rsf.ID},
 			{Text: "alp", PartyID: f.nukhba.ID},
 			{Text: "bravo", PartyID: f.hamas.ID, Status: incident.Verified},
+			// Two act filters or more with words: the match takes the
+			// narrowest one's facet, and the acts are checked.
+			{Text: "charlie", PartyID: f.qassam.ID, ViolationType: incident.Rape},
+			{Text: "alp", PartyID: f.rsf.ID, AgeGroup: incident.Child},
+			{Text: "echo", PartyID: f.hamas.ID, ViolationType: incident.GangRape, AgeGroup: incident.Adult},
+			{Text: "bravo", ViolationType: incident.OtherComparableGravity, AgeGroup: incident.Child},
 		}
 		check := func(t *testing.T, stage string) {
 			for _, filter := range filters {
