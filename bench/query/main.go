@@ -373,6 +373,9 @@ func buildShapes(ctx context.Context, a *app.App) ([]shape, error) {
 		{name: "party + violation + age, -date", params: func(r *rand.Rand) url.Values {
 			return v("party", pick(r, partyIDs), "violation_type", violation(r), "age_group", age(r), "sort", "-date")
 		}},
+		{name: "party + age, -date", params: func(r *rand.Rand) url.Values {
+			return v("party", pick(r, partyIDs), "age_group", age(r), "sort", "-date")
+		}},
 		{name: "status + age, -date", params: func(r *rand.Rand) url.Values {
 			return v("status", status(r), "age_group", age(r), "sort", "-date")
 		}},

@@ -17,7 +17,7 @@ func LimitWordPlans(prefixWords, acts int) (restore func()) {
 }
 
 // ForceLeadingFilter makes lists take the named facet walk ("party",
-// "party+violation", "violation", "age", "violation+age",
+// "party+violation", "party+age", "violation", "age", "violation+age",
 // "situation+violation") where it applies, so that tests cover every plan.
 func ForceLeadingFilter(name string) (restore func()) {
 	old := forcedLead

@@ -100,6 +100,7 @@ func facetIndexes(d db.Dialect) []string {
 		`CREATE INDEX act_facets_violation_age ON act_facets (violation, age_group, list_key, case_number)`,
 		`CREATE INDEX act_facets_situation_violation ON act_facets (situation, violation, list_key, case_number)`,
 		`CREATE INDEX party_facets_violation ON party_facets (party, violation, list_key, age_group, case_number)`,
+		partyFacetsAgeIndex,
 		`CREATE INDEX party_facets_list ON party_facets (list_key)`,
 	}
 	if d == db.Postgres {
@@ -109,6 +110,28 @@ func facetIndexes(d db.Dialect) []string {
 			INCLUDE (act_seq, violation, age_group, situation, status, case_number, date_end)`, partyIncidentsIndex)
 	}
 	return out
+}
+
+// partyFacetsAgeIndex walks a party's acts of one age group. Without it,
+// a party with an age group walked all the party's rows: on PostgreSQL, a
+// common word with a party and an age group merged the word's rows with
+// 315,434 rows of a large party at a million incidents, of which 78,922
+// were of the age group (61 ms). Migration 22 builds it in older stores.
+const partyFacetsAgeIndex = `CREATE INDEX party_facets_age ON party_facets (party, age_group, list_key, case_number)`
+
+func init() {
+	db.RegisterMigration(22, func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+		analyze := `ANALYZE party_facets_age`
+		if d == db.Postgres {
+			analyze = `ANALYZE party_facets`
+		}
+		for _, q := range []string{strings.Replace(partyFacetsAgeIndex, `INDEX`, `INDEX IF NOT EXISTS`, 1), analyze} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("index a party's acts by age group: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // Migration 13 first built the rows with case numbers (migration 12);

@@ -314,6 +314,7 @@ type facetWalk struct {
 var facetWalks = []facetWalk{
 	{"party", "party_facets", "", []string{"party"}},
 	{"party+violation", "party_facets", "party_facets_violation", []string{"party", "violation"}},
+	{"party+age", "party_facets", "party_facets_age", []string{"party", "age_group"}},
 	{"violation", "act_facets", "act_facets_violation", []string{"violation"}},
 	{"age", "act_facets", "act_facets_age", []string{"age_group"}},
 	{"violation+age", "act_facets", "act_facets_violation_age", []string{"violation", "age_group"}},

@@ -137,7 +137,7 @@ func TestListPlansAgree(t *testing.T) {
 							ctx = record.RestrictToCases(ctx, scope)
 						}
 						want := m.list(filter, sort, scope)
-						for _, lead := range []string{"", "party", "party+violation", "violation", "age", "violation+age", "situation+violation"} {
+						for _, lead := range []string{"", "party", "party+violation", "party+age", "violation", "age", "violation+age", "situation+violation"} {
 							// On PostgreSQL a prefix stands for the words it begins,
 							// up to a limit, past which it is checked as a prefix; on
 							// SQLite, a search reads the acts that meet the act

@@ -104,7 +104,7 @@ func TestPartyIncidentsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d = reopenBefore(t, d, url, "", 21, "party_incidents")
+	d = reopenBefore(t, d, url, "", 21, "DROP TABLE party_incidents")
 	checkPartyIncidents(t, d, "after migration 21")
 	f.store = incident.NewStore(d)
 	if got := f.total(t, incident.Filter{Text: "checkpoint", PartyID: f.hamas.ID}); got != 5 {

@@ -113,7 +113,7 @@ func TestSearchWordsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d = reopenBefore(t, d, "", dir, 20, "search_words")
+	d = reopenBefore(t, d, "", dir, 20, "DROP TABLE search_words")
 	err = d.Write(f.ctx, func(tx *db.Tx) error { return checkSearchWords(f.ctx, t, tx, "by migration 20") })
 	if err != nil {
 		t.Fatal(err)
@@ -125,13 +125,13 @@ func TestSearchWordsMigration(t *testing.T) {
 }
 
 // reopenBefore puts d back as it was before migration version, which
-// created table: the table goes, the migration is marked unapplied, and
-// the store is opened again (url or dir), which applies it.
-func reopenBefore(t *testing.T, d *db.DB, url, dir string, version int, table string) *db.DB {
+// created what drop ("DROP TABLE …") removes: the migration is marked
+// unapplied, and the store is opened again (url or dir), which applies it.
+func reopenBefore(t *testing.T, d *db.DB, url, dir string, version int, drop string) *db.DB {
 	t.Helper()
 	ctx := context.Background()
 	err := d.Write(ctx, func(tx *db.Tx) error {
-		for _, q := range []string{`DROP TABLE ` + table, `DELETE FROM goose_db_version WHERE version_id = ` + fmt.Sprint(version)} {
+		for _, q := range []string{drop, `DELETE FROM goose_db_version WHERE version_id = ` + fmt.Sprint(version)} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
