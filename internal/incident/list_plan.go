@@ -434,26 +434,17 @@ func (s *Store) plan(ctx context.Context, f Filter) (*listQuery, error) {
 // child raped by the RSF" is not met by a child in one act and the RSF in
 // another.
 func actsExist(q *listQuery, acts []actFilter, key string) string {
-	return actsExistIndexed(q, acts, key, "")
-}
-
-// actsExistIndexed is actsExist through the named index of SQLite.
-func actsExistIndexed(q *listQuery, acts []actFilter, key, index string) string {
 	table := "act_facets"
 	for _, a := range acts {
 		if a.column == "party" {
 			table = "party_facets"
 		}
 	}
-	source := table + ` f`
-	if index != "" {
-		source += ` INDEXED BY ` + index
-	}
 	conds := []string{`f.list_key = ` + key}
 	for _, a := range acts {
 		conds = append(conds, a.sql(q, "f"))
 	}
-	return `EXISTS (SELECT 1 FROM ` + source + ` WHERE ` + strings.Join(conds, ` AND `) + `)`
+	return `EXISTS (SELECT 1 FROM ` + table + ` f WHERE ` + strings.Join(conds, ` AND `) + `)`
 }
 
 // actsAmongWords is the condition on acts of a walk of SQLite's full-text
@@ -474,23 +465,14 @@ func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilt
 		values[a.column] = a.value
 	}
 	_, party := values["party"]
-	_, violation := values["violation"]
-	switch {
-	case party && !violation:
-		// A party and an age group: no index holds both, so reading the
-		// acts once would read all of the party's. Each match probes its
-		// incident's rows of the party by the table's own key instead;
-		// SQLite chose party_facets_list and then fetched each row by that
-		// key, two seeks a match. At a million incidents, a common word
-		// with a party and an age group (the queries alone): 7.6–8.9 ms
-		// p50, 41–46 p99, against 14.8–15.3 and 172 ms, and 18.4–20.2 and
-		// 87–251 ms with the acts read once when few.
-		return actsExistIndexed(q, acts, "s.rowid", partyFacetsKey), nil
-	case !party:
-		// A violation and an age group: each probe is one seek of
-		// act_facets_violation_age, which holds both. With a common word:
-		// 10.0 ms p50, 57.8 p99, against 12.8 and 61.6 with the acts read
-		// once when few.
+	if _, violation := values["violation"]; !party || !violation {
+		// A party or a violation with an age group: each probe is one seek
+		// of an index that holds both filters (party_facets_age,
+		// act_facets_violation_age). At a million incidents, with a common
+		// word (the queries alone): a party and an age group 6.7 ms p50,
+		// 34.2 p99, against 10.1 and 44.6 ms with the acts read once when
+		// few; a violation and an age group 10.0 and 57.8 ms, against 12.8
+		// and 61.6.
 		return actsExist(q, acts, "s.rowid"), nil
 	}
 	fewest := -1
@@ -518,10 +500,6 @@ func (s *Store) actsAmongWords(ctx context.Context, q *listQuery, acts []actFilt
 	// the full-text index, each of which would run the word query again.
 	return `+s.rowid IN (SELECT f.list_key FROM ` + table + ` f WHERE ` + strings.Join(conds, ` AND `) + `)`, nil
 }
-
-// partyFacetsKey is the index SQLite names a WITHOUT ROWID table's primary
-// key by: party_facets' own order, (party, list_key, act_seq, violation).
-const partyFacetsKey = "sqlite_autoindex_party_facets_1"
 
 // fewActs is where actsAmongWords stops reading acts once.
 var fewActs = 20_000
